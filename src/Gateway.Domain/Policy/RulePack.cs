@@ -1,0 +1,140 @@
+namespace Gateway.Domain;
+
+/// <summary>
+/// A home region's policy (参保地政策) for a period: every number the engine uses, validated on load and
+/// precompiled into flat arrays indexed by insurance type and hospital level. A fifth region is a new file.
+/// </summary>
+public sealed class RulePack
+{
+    public required string PackId { get; init; }
+    public required RegionCode Region { get; init; }
+    public required string RegionName { get; init; }
+    public required string Version { get; init; }
+    public required DateOnly EffectiveFrom { get; init; }
+    public DateOnly? EffectiveTo { get; init; }
+    public required DeductibleRules Deductible { get; init; }
+    public required BasicFundRules Basic { get; init; }
+    public SupplementaryRules? Supplementary { get; init; }
+    public MajorIllnessRules? MajorIllness { get; init; }
+    public AssistanceRules? Assistance { get; init; }
+    /// <summary>综合保障额度: one annual cap over all fund layers, by insurance type (null = none).</summary>
+    public decimal?[]? CombinedAnnualCap { get; init; }
+    public required bool PersonalAccountAllowed { get; init; }
+
+    public bool IsEffectiveOn(DateOnly date) => date >= EffectiveFrom && (EffectiveTo is null || date <= EffectiveTo);
+
+    internal static int Index(InsuranceType t) => (int)t;
+
+    internal static int Index(InsuranceType t, HospitalLevel l) => (int)t * 3 + ((int)l - 1);
+}
+
+/// <summary>起付线 rules.</summary>
+public sealed class DeductibleRules
+{
+    /// <summary>Inpatient deductible by [insurance type × 3 + level − 1].</summary>
+    public required decimal[] Inpatient { get; init; }
+    /// <summary>Multiplies the deductible from the 2nd completed admission of the year on.</summary>
+    public required decimal SecondAdmissionFactor { get; init; }
+    public required decimal SpecialOutpatientAnnualDefault { get; init; }
+    public required IReadOnlyDictionary<string, decimal> SpecialOutpatientAnnualByDisease { get; init; }
+
+    public decimal SpecialOutpatientAnnual(string? disease) =>
+        disease is not null && SpecialOutpatientAnnualByDisease.TryGetValue(disease, out var d) ? d : SpecialOutpatientAnnualDefault;
+}
+
+/// <summary>统筹基金 rules.</summary>
+public sealed class BasicFundRules
+{
+    public required decimal[] InpatientRatio { get; init; }
+    /// <summary>Null: special outpatient uses the inpatient ratio.</summary>
+    public decimal[]? SpecialOutpatientRatio { get; init; }
+    public required decimal RetireeUplift { get; init; }
+    public required decimal UnfiledPenalty { get; init; }
+    public required SpecialDiseaseRule[] SpecialDiseaseRules { get; init; }
+    /// <summary>Annual cap by insurance type (null entry = no cap of its own).</summary>
+    public required decimal?[] AnnualCapByType { get; init; }
+    /// <summary>When set, the cap is this × min(max(continuous years, min), max) (e.g. Shenzhen 81,000 × years, at most 6).</summary>
+    public decimal? CapPerContinuousYear { get; init; }
+    public int CapMinYears { get; init; } = 1;
+    public int CapMaxYears { get; init; } = 1;
+
+    public decimal? AnnualCap(MemberProfile m)
+    {
+        if (CapPerContinuousYear is { } per)
+        {
+            var years = Math.Min(Math.Max(m.ContinuousYears, CapMinYears), CapMaxYears);
+            return per * years;
+        }
+        return AnnualCapByType[RulePack.Index(m.InsuranceType)];
+    }
+}
+
+public enum SpecialDiseaseMode { Replace, Add }
+
+/// <summary>A special-disease rule: a primary diagnosis in one of the ICD-10 ranges (and age below a limit) replaces or adds to the ratio.</summary>
+public sealed class SpecialDiseaseRule
+{
+    public required string Name { get; init; }
+    public required IcdRange[] Ranges { get; init; }
+    public int? MaxAgeExclusive { get; init; }
+    public required SpecialDiseaseMode Mode { get; init; }
+    public required decimal Ratio { get; init; }
+
+    public bool Matches(string? primaryDiagnosis, int age)
+    {
+        if (primaryDiagnosis is null) return false;
+        if (MaxAgeExclusive is { } max && age >= max) return false;
+        foreach (var r in Ranges) if (r.Contains(primaryDiagnosis)) return true;
+        return false;
+    }
+}
+
+/// <summary>An inclusive range of ICD-10 categories by their first three characters, e.g. Q20–Q26.</summary>
+public readonly record struct IcdRange(string From, string To)
+{
+    public bool Contains(string code)
+    {
+        if (code.Length < 3) return false;
+        var category = code.AsSpan(0, 3);
+        return category.CompareTo(From, StringComparison.OrdinalIgnoreCase) >= 0 && category.CompareTo(To, StringComparison.OrdinalIgnoreCase) <= 0;
+    }
+}
+
+/// <summary>补充 (e.g. Shenzhen 地补): pays what the basic fund wanted but could not because its cap ran out.</summary>
+public sealed class SupplementaryRules
+{
+    public required decimal Ratio { get; init; }
+    public decimal? AnnualCap { get; init; }
+}
+
+/// <summary>A segment of the amount above the threshold, [From, To) with its ratio; To null = unbounded.</summary>
+public readonly record struct Segment(decimal From, decimal? To, decimal Ratio);
+
+/// <summary>大病保险 / 重疾补充: annual, cumulative, on the in-scope personal burden above a threshold.</summary>
+public sealed class MajorIllnessRules
+{
+    public required bool EnrolmentRequired { get; init; }
+    public required EncounterType[] EncounterTypes { get; init; }
+    public required decimal Threshold { get; init; }
+    public required Segment[] Segments { get; init; }
+    public decimal? AnnualCap { get; init; }
+
+    public bool Covers(EncounterType type)
+    {
+        foreach (var t in EncounterTypes) if (t == type) return true;
+        return false;
+    }
+}
+
+public enum AssistanceBase { InScope, Total }
+
+/// <summary>医疗救助: per category threshold and ratio, on the burden left after the fund layers.</summary>
+public sealed class AssistanceRules
+{
+    public required AssistanceBase Base { get; init; }
+    /// <summary>Indexed by <see cref="AssistanceCategory"/>; null = the category gets no assistance.</summary>
+    public required AssistanceTerms?[] Categories { get; init; }
+    public decimal? AnnualCap { get; init; }
+}
+
+public sealed record AssistanceTerms(decimal Threshold, decimal Ratio);

@@ -1,0 +1,163 @@
+using System.Globalization;
+using Newtonsoft.Json.Linq;
+
+namespace Gateway.Domain;
+
+/// <summary>
+/// Maps a scenario object onto the domain types. Money is a string or a number, read exactly
+/// (load the JSON with FloatParseHandling.Decimal). <c>filed: true</c> stands for a filing valid for the
+/// treatment region on the service date.
+/// </summary>
+public static class ScenarioReader
+{
+    public static Scenario Read(JObject o)
+    {
+        var id = o.TryGetValue("id", out var idToken) && idToken.Type is JTokenType.String or JTokenType.Integer ? idToken.ToString() : "?";
+        var r = new R(id);
+        if (id == "?") throw r.Error(o, "id", "a scenario id (string) is required");
+        var treatment = r.Region(o, "treatmentRegion");
+        var m = r.Obj(o, "member");
+        var e = r.Obj(o, "encounter");
+        var encounter = r.Encounter(e, treatment);
+        var member = r.Member(m, treatment, encounter.AdmissionDate, encounter.DischargeDate, encounter.SpecialDiseaseCode);
+        var acc = o.TryGetValue("accumulators", out var a) && a.Type == JTokenType.Object
+            ? r.Accumulators((JObject)a, encounter.ServiceDate.Year)
+            : AnnualAccumulators.Empty(encounter.ServiceDate.Year);
+        return new Scenario(id, member, encounter, acc);
+    }
+
+    private sealed class R(string id)
+    {
+        public ScenarioFormatException Error(JToken at, string? name, string problem)
+        {
+            var path = at.Path + (name is null ? "" : (string.IsNullOrEmpty(at.Path) ? "" : ".") + name);
+            return new ScenarioFormatException(id, "$" + (path.Length == 0 ? "" : "." + path), problem);
+        }
+
+        private JToken Req(JObject o, string name) =>
+            o.TryGetValue(name, out var t) && t.Type != JTokenType.Null ? t : throw Error(o, name, "is required");
+
+        public JObject Obj(JObject o, string name) => Req(o, name) as JObject ?? throw Error(o, name, "an object is expected");
+
+        private string Str(JObject o, string name)
+        {
+            var t = Req(o, name);
+            return t.Type == JTokenType.String ? (string)t! : throw Error(o, name, "a string is expected");
+        }
+
+        private string? OptStr(JObject o, string name) =>
+            o.TryGetValue(name, out var t) && t.Type != JTokenType.Null ? (t.Type == JTokenType.String ? (string)t! : throw Error(o, name, "a string is expected")) : null;
+
+        private bool Bool(JObject o, string name, bool? fallback = null)
+        {
+            if (!o.TryGetValue(name, out var t) || t.Type == JTokenType.Null)
+                return fallback ?? throw Error(o, name, "is required");
+            return t.Type == JTokenType.Boolean ? (bool)t : throw Error(o, name, "true or false is expected");
+        }
+
+        public decimal Dec(JObject o, string name, decimal? fallback = null)
+        {
+            if (!o.TryGetValue(name, out var t) || t.Type == JTokenType.Null)
+                return fallback ?? throw Error(o, name, "is required");
+            if (t.Type is JTokenType.Float or JTokenType.Integer) return t.Value<decimal>();
+            if (t.Type == JTokenType.String && decimal.TryParse((string)t!, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var d)) return d;
+            throw Error(o, name, "a decimal number (or a string holding one) is expected");
+        }
+
+        private int Int(JObject o, string name, int? fallback = null)
+        {
+            var d = Dec(o, name, fallback);
+            return d == decimal.Truncate(d) && d is >= int.MinValue and <= int.MaxValue ? (int)d : throw Error(o, name, "a whole number is expected");
+        }
+
+        private DateOnly Date(JObject o, string name) =>
+            DateOnly.TryParseExact(Str(o, name), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+                ? d : throw Error(o, name, "a date yyyy-MM-dd is expected");
+
+        public RegionCode Region(JObject o, string name) =>
+            RegionCode.TryParse(Str(o, name), out var c) ? c : throw Error(o, name, "a six-digit region code is expected");
+
+        private T Enum<T>(JObject o, string name, TryParse<T> parse, string expected, T? fallback = null) where T : struct
+        {
+            var s = fallback is null ? Str(o, name) : OptStr(o, name);
+            if (s is null) return fallback!.Value;
+            return parse(s, out var v) ? v : throw Error(o, name, $"one of {expected} is expected");
+        }
+
+        private delegate bool TryParse<T>(string? s, out T value);
+
+        public Encounter Encounter(JObject e, RegionCode treatment)
+        {
+            var type = Enum<EncounterType>(e, "encounterType", DomainNames.TryParseEncounterType, "inpatient, specialOutpatient");
+            DateOnly admission, discharge;
+            if (type == EncounterType.SpecialOutpatient && e.ContainsKey("visitDate"))
+            {
+                admission = discharge = Date(e, "visitDate");
+            }
+            else
+            {
+                admission = Date(e, "admissionDate");
+                discharge = Date(e, "dischargeDate");
+            }
+            var levelNumber = Int(e, "hospitalLevel");
+            if (levelNumber is < 1 or > 3) throw Error(e, "hospitalLevel", "1, 2 or 3 is expected");
+            var diagnoses = new List<string>();
+            if (Req(e, "diagnoses") is not JArray dx) throw Error(e, "diagnoses", "an array of ICD-10 codes is expected");
+            foreach (var d in dx) diagnoses.Add(d.Type == JTokenType.String ? (string)d! : throw Error(d, null, "an ICD-10 code string is expected"));
+            Referral? referral = null;
+            if (e.TryGetValue("referral", out var rt) && rt.Type == JTokenType.Object)
+            {
+                var ro = (JObject)rt;
+                referral = new Referral(Enum<ReferralType>(ro, "type", DomainNames.TryParseReferralType, "upward, downward"),
+                    OptStr(ro, "referringSettlementId"),
+                    ro.TryGetValue("referringDeductiblePaid", out var p) && p.Type != JTokenType.Null ? Dec(ro, "referringDeductiblePaid") : null);
+            }
+            if (Req(e, "lines") is not JArray lines) throw Error(e, "lines", "an array of lines is expected");
+            var list = new List<EncounterLine>(lines.Count);
+            for (var i = 0; i < lines.Count; i++)
+            {
+                if (lines[i] is not JObject l) throw Error(lines[i], null, "a line object is expected");
+                list.Add(new EncounterLine(l.ContainsKey("lineNo") ? Int(l, "lineNo") : i + 1, Str(l, "itemCode"), OptStr(l, "name"),
+                    Dec(l, "quantity"), Dec(l, "unitPrice"), Dec(l, "amount")));
+            }
+            return new Encounter(OptStr(e, "hospitalCode") ?? "WHATIF", treatment, (HospitalLevel)levelNumber, type, admission, discharge,
+                diagnoses, OptStr(e, "specialDiseaseCode"), Bool(e, "emergency", false), Bool(e, "useAccount", false), referral, list);
+        }
+
+        public MemberProfile Member(JObject m, RegionCode treatment, DateOnly admission, DateOnly discharge, string? specialDisease)
+        {
+            var filed = Bool(m, "filed", false);
+            var filings = filed ? new[] { new Filing(treatment, admission, discharge) } : [];
+            var diseases = new List<SpecialDiseaseRegistration>();
+            if (m.TryGetValue("specialDiseases", out var sd) && sd is JArray arr)
+            {
+                foreach (var d in arr) diseases.Add(new SpecialDiseaseRegistration(d.Type == JTokenType.String ? (string)d! : throw Error(d, null, "a disease code string is expected"), DateOnly.MinValue, null));
+            }
+            return new MemberProfile(
+                OptStr(m, "memberId") ?? id,
+                Region(m, "homeRegion"),
+                Enum<InsuranceType>(m, "insuranceType", DomainNames.TryParseInsuranceType, "employee, resident"),
+                Bool(m, "retired", false),
+                Date(m, "birthDate"),
+                Int(m, "continuousYears", 1),
+                Enum<AssistanceCategory>(m, "assistanceCategory", DomainNames.TryParseAssistanceCategory, "none, destitute, minimumLiving, povertyRegistered, lowIncome", AssistanceCategory.None),
+                Bool(m, "majorIllnessEnrolled", false),
+                diseases,
+                filings,
+                Dec(m, "accountBalance", 0m),
+                Enum<MemberStatus>(m, "status", DomainNames.TryParseMemberStatus, "active, suspended", MemberStatus.Active));
+        }
+
+        public AnnualAccumulators Accumulators(JObject a, int year)
+        {
+            var diseases = new Dictionary<string, decimal>(StringComparer.Ordinal);
+            if (a.TryGetValue("specialDeductiblePaid", out var sd) && sd is JObject so)
+            {
+                foreach (var p in so.Properties()) diseases[p.Name] = Dec(so, p.Name);
+            }
+            return new AnnualAccumulators(year, Int(a, "admissions", 0), Dec(a, "basicPaid", 0m), Dec(a, "supplementaryPaid", 0m),
+                Dec(a, "majorQualifying", 0m), Dec(a, "majorPaid", 0m), Dec(a, "assistanceQualifying", 0m), Dec(a, "assistancePaid", 0m),
+                Dec(a, "fundsPaid", 0m), diseases);
+        }
+    }
+}
