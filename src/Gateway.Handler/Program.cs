@@ -1,4 +1,89 @@
+using Gateway.Domain;
+using Gateway.Handler.Home;
+using Gateway.Handler.Hosting;
+using Gateway.Handler.Intake;
+using Gateway.Handler.Reference;
+using Gateway.Handler.Replies;
+using Gateway.Handler.Security;
+using Gateway.Storage;
+
 var builder = WebApplication.CreateSlimBuilder(args);
+var port = builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"] ?? "7072";
+builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+
+var settings = HandlerSettings.From(builder.Configuration);
+var services = builder.Services;
+services.AddSingleton(settings);
+services.AddSingleton(TimeProvider.System);
+services.AddSingleton(new GatewayStorage(settings.StorageConnection));
+services.AddSingleton(RulePackSet.Default);
+services.AddSingleton(CatalogRegistry.Load(Path.Combine(settings.DataDirectory, "catalogs")));
+services.AddSingleton(HospitalRegistry.Load(settings.DataDirectory, builder.Configuration, settings.Demo));
+services.AddSingleton<SettlementStore>();
+services.AddSingleton<MemberStore>();
+services.AddSingleton<SettlementSignals>();
+services.AddSingleton<SettlementWaiter>();
+services.AddSingleton<HospitalAuthenticator>();
+services.AddSingleton<SubmitSettlementFunction>();
+services.AddSingleton<GetSettlementFunction>();
+services.AddSingleton<EvaluateHomeFunction>();
+services.AddSingleton<ApplyReplyFunction>();
+services.AddSingleton<SweepSettlementsFunction>();
+services.AddSingleton<DeadLetterRecorder>();
+services.AddSingleton<IReplyEffects, NoReplyEffects>();
+services.AddHttpClient<Dispatcher>(c => c.Timeout = TimeSpan.FromSeconds(10));
+
 var app = builder.Build();
-app.MapGet("/api/v1/health", () => Results.Ok(new { status = "ok" }));
+var storage = app.Services.GetRequiredService<GatewayStorage>();
+await storage.EnsureCreatedAsync();
+if (settings.Demo) await DemoData.LoadAsync(settings.DataDirectory, app.Services.GetRequiredService<MemberStore>(), CancellationToken.None);
+
+app.Use(async (context, next) =>
+{
+    try { await next(context); }
+    catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+    {
+        // Never a stack trace on the wire; the log has it.
+        app.Logger.LogError(e, "Unhandled error on {Path}", context.Request.Path);
+        await Gateway.Handler.Problems.Problems.Internal().ToResult().ExecuteAsync(context);
+    }
+});
+
+// Forwarded HTTP functions (enableForwardingHttpRequest): the host passes the request at its own path.
+app.MapGet("/api/v1/health", () => Results.Json(new { status = "ok" }));
+app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
+app.MapGet("/api/v1/settlements/{id}", (HttpRequest r, string id, GetSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
+
+// Invocation functions: POST /{FunctionName} with {"Data","Metadata"} → {"Outputs","Logs","ReturnValue"}.
+app.MapPost("/Dispatch", async (HttpRequest r, RulePackSet packs, CancellationToken ct) =>
+    DispatchFunction.Handle(await InvocationRequest.ReadAsync(r, ct), packs).ToResult());
+app.MapPost("/EvaluateHome{region}", (HttpRequest r, string region, EvaluateHomeFunction f, DeadLetterRecorder d, CancellationToken ct) =>
+    Invoke(r, "EvaluateHome" + region, d, (inv, c) => f.HandleAsync(region, inv, c), ct));
+app.MapPost("/ApplyReply", (HttpRequest r, ApplyReplyFunction f, DeadLetterRecorder d, CancellationToken ct) =>
+    Invoke(r, "ApplyReply", d, f.HandleAsync, ct));
+app.MapPost("/SweepSettlements", async (SweepSettlementsFunction f, CancellationToken ct) => (await f.HandleAsync(ct)).ToResult());
+
+app.MapFallback((HttpContext c) => Gateway.Handler.Problems.Problems.NotFound($"No route {c.Request.Method} {c.Request.Path}.").ToResult());
+
 app.Run();
+
+static async Task<IResult> Invoke(HttpRequest request, string function, DeadLetterRecorder deadLetters,
+    Func<InvocationRequest, CancellationToken, Task<InvocationResult>> handle, CancellationToken ct)
+{
+    var invocation = await InvocationRequest.ReadAsync(request, ct);
+    try
+    {
+        return (await handle(invocation, ct)).ToResult();
+    }
+    catch (Exception e) when (e is not OperationCanceledException)
+    {
+        await deadLetters.RecordIfLastAsync(function, invocation, e, ct);
+        var failed = new InvocationResult();
+        failed.Logs.Add($"{function} failed on delivery {invocation.DeliveryCount}: {e.GetType().Name}: {e.Message}");
+        return Results.Text(Newtonsoft.Json.JsonConvert.SerializeObject(failed), "application/json", System.Text.Encoding.UTF8, 500);
+    }
+}
+
+public partial class Program;

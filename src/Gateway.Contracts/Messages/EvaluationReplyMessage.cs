@@ -1,0 +1,52 @@
+using Gateway.Domain;
+
+namespace Gateway.Contracts;
+
+/// <summary>
+/// home region → gateway (queue <c>eval-replies</c>), schema messages/evaluation-reply.v1.json.
+/// <c>outcome</c>: <c>completed</c> (with the split), <c>rejected</c> (with a typed rejection),
+/// <c>cancelled</c> (the exact reversal was applied).
+/// </summary>
+public sealed record EvaluationReplyMessage
+{
+    public int SchemaVersion { get; init; } = EvaluationRequestMessage.CurrentSchemaVersion;
+    public required string Outcome { get; init; }
+    public required string CorrelationId { get; init; }
+    public required string SettlementId { get; init; }
+    public required string HospitalCode { get; init; }
+    public required string HomeRegion { get; init; }
+    public required string TreatmentRegion { get; init; }
+    public SettlementOutcomeDto? Result { get; init; }
+    public RejectionDto? Rejection { get; init; }
+    public required DateTimeOffset EvaluatedAt { get; init; }
+}
+
+/// <summary>What the home region decided: the split and everything needed to explain and reverse it.</summary>
+public sealed record SettlementOutcomeDto
+{
+    public required SplitDto Split { get; init; }
+    public required decimal Ratio { get; init; }
+    public required decimal DeductibleDue { get; init; }
+    public required AccumulatorDeltaDto Delta { get; init; }
+    public required string PackId { get; init; }
+    public required string PackVersion { get; init; }
+    public required string CatalogVersion { get; init; }
+    public required List<ExplanationDto> Explanation { get; init; }
+
+    public static SettlementOutcomeDto From(SettlementResult r) => new()
+    {
+        Split = SplitDto.From(r.Split),
+        Ratio = r.Ratio,
+        DeductibleDue = r.DeductibleDue,
+        Delta = AccumulatorDeltaDto.From(r.Delta),
+        PackId = r.PackId,
+        PackVersion = r.PackVersion,
+        CatalogVersion = r.CatalogVersion,
+        Explanation = ExplanationDto.From(r.Explain()),
+    };
+}
+
+public sealed record RejectionDto(string Code, string Detail)
+{
+    public static RejectionDto From(Rejection r) => new(r.Name, r.Detail);
+}

@@ -1,0 +1,127 @@
+using Gateway.Contracts;
+using Gateway.Domain;
+using Gateway.Handler.Hosting;
+using Gateway.Storage;
+
+namespace Gateway.Handler.Home;
+
+/// <summary>
+/// Functions EvaluateHome{region} (queue eval-requests-{region} → eval-replies): the reference home-region
+/// evaluator. Exactly-once effect on at-least-once delivery: the accumulator change and the "applied" marker
+/// (holding the reply) commit in one transaction under ETags, so a redelivery finds the marker and re-sends
+/// the same reply, and two settlements of one member never lose an update.
+/// </summary>
+public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs, TimeProvider clock, ILogger<EvaluateHomeFunction> log)
+{
+    public const string ReplyBinding = "reply";
+    private const int MaxConflictRetries = 50;
+
+    public async Task<InvocationResult> HandleAsync(string region, InvocationRequest invocation, CancellationToken ct)
+    {
+        var result = new InvocationResult();
+        var message = GatewayJson.Deserialize<EvaluationRequestMessage>(invocation.MessageText("msg"));
+        if (message.SchemaVersion != EvaluationRequestMessage.CurrentSchemaVersion)
+            throw new InvalidOperationException($"Unsupported schemaVersion {message.SchemaVersion}.");
+        if (message.HomeRegion != region)
+            throw new InvalidOperationException($"Message for home region {message.HomeRegion} arrived on the queue of {region}.");
+        var reply = message.Kind switch
+        {
+            "evaluate" => await EvaluateAsync(message, ct).ConfigureAwait(false),
+            "cancel" => await CancelAsync(message, ct).ConfigureAwait(false),
+            _ => throw new InvalidOperationException($"Unknown message kind '{message.Kind}'."),
+        };
+        result.Outputs[ReplyBinding] = reply;
+        result.Logs.Add($"{message.Kind} {message.SettlementId}: {(reply.Length > 0 ? "replied" : "")}");
+        return result;
+    }
+
+    private async Task<string> EvaluateAsync(EvaluationRequestMessage m, CancellationToken ct)
+    {
+        var encounter = m.Encounter ?? throw new InvalidOperationException("An evaluate message carries the priced encounter.");
+        var home = RegionCode.Parse(m.HomeRegion);
+        var year = encounter.DischargeDate.Year;
+        var referringKey = encounter.ReferralType == "upward" ? encounter.ReferringSettlementId : null;
+        for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
+        {
+            var state = await members.LoadAsync(home, m.MemberId, year, m.SettlementId, referringKey, ct).ConfigureAwait(false);
+            if (state is null) return Rejected(m, new Rejection(RejectionCode.UnknownMember, $"Member {m.MemberId} is not insured in region {home}."));
+            if (state.Applied is { } done) return done.ReplyJson; // redelivery: same reply, nothing changes
+
+            var referringPaid = state.Referring is { Status: AppliedStatus.Applied } r ? r.DeductiblePaid : (decimal?)null;
+            SettlementResult outcome;
+            try
+            {
+                var priced = encounter.ToDomain(m.HospitalCode, RegionCode.Parse(m.TreatmentRegion), referringPaid);
+                outcome = PolicyEngine.Evaluate(packs.Get(home, priced.Encounter.ServiceDate), priced, state.Profile, state.Accumulators);
+            }
+            catch (RejectedException e)
+            {
+                var rejected = Rejected(m, e.Rejection);
+                var marker = new AppliedMarker(m.SettlementId, AppliedStatus.Rejected, year, "", rejected, 0m, 0m);
+                if (await members.RecordRejectionAsync(state, marker, ct).ConfigureAwait(false)) return rejected;
+                continue;
+            }
+            catch (FormatException e)
+            {
+                return Rejected(m, new Rejection(RejectionCode.InvalidEncounter, e.Message));
+            }
+
+            var reply = GatewayJson.Serialize(new EvaluationReplyMessage
+            {
+                Outcome = "completed",
+                CorrelationId = m.CorrelationId,
+                SettlementId = m.SettlementId,
+                HospitalCode = m.HospitalCode,
+                HomeRegion = m.HomeRegion,
+                TreatmentRegion = m.TreatmentRegion,
+                Result = SettlementOutcomeDto.From(outcome),
+                EvaluatedAt = clock.GetUtcNow(),
+            });
+            var applied = new AppliedMarker(m.SettlementId, AppliedStatus.Applied, year, GatewayJson.Serialize(AccumulatorDeltaDto.From(outcome.Delta)),
+                reply, outcome.Split.Deductible, outcome.Split.AccountPay);
+            if (await members.CommitAsync(state, outcome.After, applied, ct).ConfigureAwait(false)) return reply;
+            log.LogDebug("Accumulator conflict on {Settlement}, attempt {Attempt}; re-evaluating.", m.SettlementId, attempt + 1);
+        }
+        throw new InvalidOperationException($"Gave up after {MaxConflictRetries} accumulator conflicts.");
+    }
+
+    private async Task<string> CancelAsync(EvaluationRequestMessage m, CancellationToken ct)
+    {
+        var encounter = m.Encounter ?? throw new InvalidOperationException("A cancel message carries the priced encounter.");
+        var home = RegionCode.Parse(m.HomeRegion);
+        var year = encounter.DischargeDate.Year;
+        for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
+        {
+            var state = await members.LoadAsync(home, m.MemberId, year, m.SettlementId, null, ct).ConfigureAwait(false);
+            if (state?.Applied is not { } marker || marker.Status == AppliedStatus.Rejected)
+                return Rejected(m, new Rejection(RejectionCode.InvalidEncounter, "The home region has no completed settlement with this id to cancel."), "cancelRejected");
+            var reply = GatewayJson.Serialize(new EvaluationReplyMessage
+            {
+                Outcome = "cancelled",
+                CorrelationId = m.CorrelationId,
+                SettlementId = m.SettlementId,
+                HospitalCode = m.HospitalCode,
+                HomeRegion = m.HomeRegion,
+                TreatmentRegion = m.TreatmentRegion,
+                EvaluatedAt = clock.GetUtcNow(),
+            });
+            if (marker.Status == AppliedStatus.Cancelled) return reply; // already reversed: idempotent
+            var delta = GatewayJson.Deserialize<AccumulatorDeltaDto>(marker.DeltaJson).ToDomain();
+            var after = state.Accumulators.Reverse(delta);
+            if (await members.CancelAsync(state, after, marker with { Status = AppliedStatus.Cancelled }, ct).ConfigureAwait(false)) return reply;
+        }
+        throw new InvalidOperationException($"Gave up after {MaxConflictRetries} accumulator conflicts.");
+    }
+
+    private string Rejected(EvaluationRequestMessage m, Rejection r, string outcome = "rejected") => GatewayJson.Serialize(new EvaluationReplyMessage
+    {
+        Outcome = outcome,
+        CorrelationId = m.CorrelationId,
+        SettlementId = m.SettlementId,
+        HospitalCode = m.HospitalCode,
+        HomeRegion = m.HomeRegion,
+        TreatmentRegion = m.TreatmentRegion,
+        Rejection = RejectionDto.From(r),
+        EvaluatedAt = clock.GetUtcNow(),
+    });
+}

@@ -1,0 +1,23 @@
+using Gateway.Handler.Security;
+using Gateway.Storage;
+
+namespace Gateway.Handler.Intake;
+
+/// <summary>GET /api/v1/settlements/{id} (function GetSettlement): a hospital reads only its own settlements.</summary>
+public sealed class GetSettlementFunction(HospitalAuthenticator auth, SettlementStore settlements, SettlementWaiter waiter)
+{
+    public async Task<IResult> HandleAsync(HttpRequest request, string id, CancellationToken ct)
+    {
+        var (hospital, problem) = await auth.AuthenticateAsync(request, [], ct).ConfigureAwait(false);
+        if (problem is not null) return problem.ToResult();
+        // Accept the hospital's own id or the full gateway id of one of its own settlements.
+        var own = Keys.TrySplitSettlementKey(id, out var code, out var rest) ? (code == hospital!.Code ? rest : null) : id;
+        if (own is null || !Keys.IsValidId(own)) return Problems.Problems.NotFound($"No settlement '{id}' of hospital {hospital!.Code}.").ToResult();
+        var record = await settlements.GetAsync(hospital!.Code, own, ct).ConfigureAwait(false);
+        if (record is null) return Problems.Problems.NotFound($"No settlement '{id}' of hospital {hospital.Code}.").ToResult();
+        var wait = SettlementWaiter.RequestedWait(request);
+        if (wait > TimeSpan.Zero) record = await waiter.WaitAsync(record, wait, ct).ConfigureAwait(false);
+        if (record.Status == SettlementStatus.Pending) request.HttpContext.Response.Headers.RetryAfter = "1";
+        return SettlementWaiter.Json(SettlementView.From(record));
+    }
+}

@@ -1,0 +1,66 @@
+using System.Globalization;
+using Gateway.Contracts;
+using Gateway.Storage;
+
+namespace Gateway.Handler.Intake;
+
+/// <summary>Async request-reply: honours <c>Prefer: wait=N</c> (N ≤ 20 s) and shapes the answer for each status.</summary>
+public sealed class SettlementWaiter(SettlementStore settlements, SettlementSignals signals, TimeProvider clock)
+{
+    public const int MaxWaitSeconds = 20;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    public static TimeSpan RequestedWait(HttpRequest request)
+    {
+        foreach (var value in request.Headers["Prefer"])
+        {
+            foreach (var part in (value ?? "").Split(',', ';'))
+            {
+                var p = part.Trim();
+                if (p.StartsWith("wait=", StringComparison.OrdinalIgnoreCase)
+                    && int.TryParse(p.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var s))
+                    return TimeSpan.FromSeconds(Math.Min(s, MaxWaitSeconds));
+            }
+        }
+        return TimeSpan.Zero;
+    }
+
+    public async Task<SettlementRecord> WaitAsync(SettlementRecord record, TimeSpan wait, CancellationToken ct)
+    {
+        var deadline = clock.GetUtcNow() + wait;
+        while (record.Status == SettlementStatus.Pending)
+        {
+            var left = deadline - clock.GetUtcNow();
+            if (left <= TimeSpan.Zero) break;
+            await signals.WaitAsync(record.SettlementId, left < PollInterval ? left : PollInterval, ct).ConfigureAwait(false);
+            record = await settlements.GetAsync(record.HospitalCode, record.HospitalSettlementId, ct).ConfigureAwait(false) ?? record;
+        }
+        return record;
+    }
+
+    public static string LocationOf(SettlementRecord r) => $"/api/v1/settlements/{r.HospitalSettlementId}";
+
+    /// <summary>The answer to a submission: 201 completed, 202 pending, 422 rejected, 200 for failed or cancelled.</summary>
+    public async Task<IResult> RespondAsync(HttpRequest request, SettlementRecord record, bool created, CancellationToken ct)
+    {
+        var wait = RequestedWait(request);
+        if (wait > TimeSpan.Zero) record = await WaitAsync(record, wait, ct).ConfigureAwait(false);
+        var location = LocationOf(record);
+        request.HttpContext.Response.Headers.Location = location;
+        switch (record.Status)
+        {
+            case SettlementStatus.Pending:
+                request.HttpContext.Response.Headers.RetryAfter = "1";
+                return Json(SettlementView.From(record), 202);
+            case SettlementStatus.Completed:
+                return Json(SettlementView.From(record), 201);
+            case SettlementStatus.Rejected:
+                return (Problems.Problems.Rejection(record.RejectionCode ?? "rejected", record.RejectionDetail ?? "", record.SettlementId) with { Instance = location }).ToResult();
+            default:
+                return Json(SettlementView.From(record), 200);
+        }
+    }
+
+    public static IResult Json(object value, int status = 200) =>
+        Results.Text(GatewayJson.Serialize(value), "application/json", System.Text.Encoding.UTF8, status);
+}

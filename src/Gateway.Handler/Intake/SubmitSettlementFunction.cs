@@ -1,0 +1,104 @@
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Contracts;
+using Gateway.Domain;
+using Gateway.Handler.Problems;
+using Gateway.Handler.Reference;
+using Gateway.Handler.Security;
+using Gateway.Storage;
+using Newtonsoft.Json;
+
+namespace Gateway.Handler.Intake;
+
+/// <summary>
+/// POST /api/v1/settlements (function SubmitSettlement): authenticate, validate, price with the treatment
+/// region's catalog, record idempotently by the hospital's settlement id, dispatch to the home region, and
+/// answer 202 (or wait, with Prefer: wait=N, and answer 201 with the split).
+/// </summary>
+public sealed class SubmitSettlementFunction(
+    HospitalAuthenticator auth,
+    CatalogRegistry catalogs,
+    RulePackSet packs,
+    SettlementStore settlements,
+    Dispatcher dispatcher,
+    SettlementWaiter waiter,
+    TimeProvider clock)
+{
+    public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken ct)
+    {
+        var (body, bodyProblem) = await HttpBody.ReadJsonAsync(request, ct).ConfigureAwait(false);
+        if (bodyProblem is not null) return bodyProblem.ToResult();
+        var (hospital, authProblem) = await auth.AuthenticateAsync(request, body!, ct).ConfigureAwait(false);
+        if (authProblem is not null) return authProblem.ToResult();
+
+        SettlementRequest dto;
+        try
+        {
+            dto = GatewayJson.Deserialize<SettlementRequest>(Encoding.UTF8.GetString(body!));
+        }
+        catch (JsonException e)
+        {
+            return Problems.Problems.MalformedJson(JsonErrors.Describe(e)).ToResult();
+        }
+
+        var (encounter, errors) = SettlementRequestValidator.Validate(dto, hospital!);
+        if (encounter is null) return Problems.Problems.Validation(errors).ToResult();
+        var home = RegionCode.Parse(dto.Member!.HomeRegion!);
+        var settlementKey = Keys.SettlementKey(hospital!.Code, dto.HospitalSettlementId!);
+
+        PricedEncounter priced;
+        try
+        {
+            var catalog = catalogs.For(hospital.Region)
+                ?? throw new RejectedException(new Rejection(RejectionCode.CatalogMissing, $"No catalog of treatment region {hospital.Region}."));
+            priced = SettlementEngine.Price(catalog, encounter);
+            if (!packs.Knows(home)) throw new RejectedException(new Rejection(RejectionCode.UnknownHomeRegion, $"Region {home} is not a known home region.", "/member/homeRegion"));
+            if (home == hospital.Region) throw new RejectedException(new Rejection(RejectionCode.NotCrossRegion, "The member is insured in the hospital's own region: settle locally, not across regions."));
+        }
+        catch (RejectedException e)
+        {
+            return Problems.Problems.Rejection(e.Rejection, settlementKey).ToResult();
+        }
+
+        var now = clock.GetUtcNow();
+        var message = new EvaluationRequestMessage
+        {
+            Kind = "evaluate",
+            CorrelationId = settlementKey,
+            SettlementId = settlementKey,
+            HospitalCode = hospital.Code,
+            HomeRegion = home.Value,
+            TreatmentRegion = hospital.Region.Value,
+            MemberId = dto.Member.MemberId!,
+            Encounter = PricedEncounterDto.From(priced),
+            SentAt = now,
+        };
+        var messageJson = GatewayJson.Serialize(message);
+        var record = new SettlementRecord
+        {
+            HospitalCode = hospital.Code,
+            HospitalSettlementId = dto.HospitalSettlementId!,
+            Status = SettlementStatus.Pending,
+            RequestHash = Convert.ToHexStringLower(SHA256.HashData(body!)),
+            HomeRegion = home.Value,
+            TreatmentRegion = hospital.Region.Value,
+            MemberId = dto.Member.MemberId!,
+            ServiceDate = encounter.ServiceDate,
+            SubmittedAt = now,
+            RequestMessage = messageJson,
+            CallbackUrl = dto.CallbackUrl,
+            Total = priced.Total,
+        };
+
+        var (created, stored) = await settlements.CreateAsync(record, ct).ConfigureAwait(false);
+        if (!created && stored.RequestHash != record.RequestHash)
+        {
+            return Problems.Problems.Conflict(
+                $"Settlement id '{dto.HospitalSettlementId}' was first used on {stored.SubmittedAt:O} with a different body; use a new id for a new settlement.",
+                stored.SettlementId).ToResult();
+        }
+        if (created) await dispatcher.DispatchAsync(messageJson, ct).ConfigureAwait(false);
+
+        return await waiter.RespondAsync(request, stored, created, ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,69 @@
+using Gateway.Contracts;
+using Gateway.Handler.Hosting;
+using Gateway.Handler.Intake;
+using Gateway.Storage;
+
+namespace Gateway.Handler.Replies;
+
+/// <summary>
+/// Function ApplyReply (queue eval-replies): records the home region's answer on the settlement, posts the
+/// ledger, wakes waiting requests. Every step is idempotent, so a redelivered reply changes nothing.
+/// </summary>
+public sealed class ApplyReplyFunction(SettlementStore settlements, SettlementSignals signals, IReplyEffects effects, TimeProvider clock)
+{
+    public async Task<InvocationResult> HandleAsync(InvocationRequest invocation, CancellationToken ct)
+    {
+        var result = new InvocationResult();
+        var reply = GatewayJson.Deserialize<EvaluationReplyMessage>(invocation.MessageText("msg"));
+        if (!Keys.TrySplitSettlementKey(reply.SettlementId, out var hospital, out var id))
+            throw new InvalidOperationException("The reply names no valid settlement id.");
+        var now = clock.GetUtcNow();
+        var updated = await settlements.UpdateAsync(hospital, id, current => Transition(current, reply, now), ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Reply for unknown settlement {reply.SettlementId}.");
+        await effects.ApplyAsync(updated, reply, result, ct).ConfigureAwait(false);
+        signals.Signal(reply.SettlementId);
+        result.Logs.Add($"{reply.Outcome} {reply.SettlementId} → {updated.Status}");
+        return result;
+    }
+
+    /// <summary>The state machine; null = already there (a replay).</summary>
+    public static SettlementRecord? Transition(SettlementRecord current, EvaluationReplyMessage reply, DateTimeOffset now)
+    {
+        switch (reply.Outcome)
+        {
+            case "completed" when current.Status is SettlementStatus.Pending or SettlementStatus.Failed:
+                // A late reply still wins over a timeout: the home region has applied the money.
+                var outcome = reply.Result ?? throw new InvalidOperationException("A completed reply carries the result.");
+                return current with
+                {
+                    Status = SettlementStatus.Completed,
+                    CompletedAt = now,
+                    Outcome = GatewayJson.Serialize(outcome),
+                    Total = outcome.Split.Total,
+                    FundTotal = outcome.Split.FundTotal,
+                    AccountPay = outcome.Split.AccountPay,
+                    CashPay = outcome.Split.CashPay,
+                    FailureReason = null,
+                };
+            case "rejected" when current.Status is SettlementStatus.Pending or SettlementStatus.Failed:
+                return current with
+                {
+                    Status = SettlementStatus.Rejected,
+                    CompletedAt = now,
+                    RejectionCode = reply.Rejection?.Code ?? "rejected",
+                    RejectionDetail = reply.Rejection?.Detail ?? "",
+                    FailureReason = null,
+                };
+            case "cancelled" when current.Status == SettlementStatus.Completed:
+                return current with { Status = SettlementStatus.Cancelled, CancelledAt = now };
+            default:
+                return null;
+        }
+    }
+}
+
+/// <summary>What else a reply causes (ledger posting, hospital callback); idempotent.</summary>
+public interface IReplyEffects
+{
+    Task ApplyAsync(SettlementRecord settlement, EvaluationReplyMessage reply, InvocationResult result, CancellationToken ct);
+}

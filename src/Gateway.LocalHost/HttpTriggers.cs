@@ -1,0 +1,126 @@
+using System.Text;
+using Microsoft.Extensions.Primitives;
+using Newtonsoft.Json.Linq;
+
+namespace Gateway.LocalHost;
+
+/// <summary>
+/// Serves every httpTrigger at /{routePrefix}/{route}. HTTP-only functions are forwarded raw to the handler
+/// when host.json enables it; the others get the invocation payload, and their "http" output becomes the response.
+/// </summary>
+public static class HttpTriggers
+{
+    private static readonly HashSet<string> HopByHop = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Host", "Content-Length", "Proxy-Connection", "TE", "Trailer",
+    };
+
+    public static void Map(WebApplication app, FunctionApp functions, HttpClient handler, Invoker invoker)
+    {
+        foreach (var f in functions.Functions)
+        {
+            var trigger = f.Trigger;
+            if (trigger is null || trigger.Type != "httpTrigger") continue;
+            var route = "/" + functions.RoutePrefix + "/" + (trigger.Get("route") ?? f.Name);
+            var methods = (trigger.Raw["methods"] as JArray)?.Select(m => m.ToString().ToUpperInvariant()).ToArray() ?? ["GET", "POST"];
+            var forward = functions.ForwardHttp && f.IsHttpOnly;
+            app.MapMethods(route, methods, forward
+                ? context => ForwardAsync(context, handler)
+                : context => InvokeAsync(context, f, trigger, invoker));
+        }
+    }
+
+    private static async Task ForwardAsync(HttpContext context, HttpClient handler)
+    {
+        var request = context.Request;
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Path + request.QueryString);
+        if (request.ContentLength > 0 || request.Headers.ContainsKey("Transfer-Encoding"))
+        {
+            message.Content = new StreamContent(request.Body);
+        }
+        foreach (var (name, values) in request.Headers)
+        {
+            if (HopByHop.Contains(name)) continue;
+            if (!message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                message.Content ??= new ByteArrayContent([]);
+                message.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+        HttpResponseMessage response;
+        try
+        {
+            response = await handler.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+        }
+        catch (HttpRequestException)
+        {
+            context.Response.StatusCode = 502;
+            return;
+        }
+        using (response)
+        {
+            context.Response.StatusCode = (int)response.StatusCode;
+            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+            {
+                if (!HopByHop.Contains(name)) context.Response.Headers[name] = values.ToArray();
+            }
+            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+        }
+    }
+
+    private static async Task InvokeAsync(HttpContext context, FunctionDefinition f, Binding trigger, Invoker invoker)
+    {
+        var request = context.Request;
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync(context.RequestAborted);
+        var query = new JObject();
+        foreach (var (k, v) in request.Query) query[k] = v.ToString();
+        var headers = new JObject();
+        foreach (var (k, v) in request.Headers) headers[k] = new JArray(v.Select(x => x ?? ""));
+        var routeValues = new JObject();
+        foreach (var (k, v) in request.RouteValues) routeValues[k] = v?.ToString();
+        var req = new JObject
+        {
+            ["Url"] = $"{request.Scheme}://{request.Host}{request.Path}{request.QueryString}",
+            ["Method"] = request.Method,
+            ["Query"] = query,
+            ["Headers"] = headers,
+            ["Params"] = routeValues,
+            ["Identities"] = new JArray(),
+            ["Body"] = body,
+        };
+        var metadata = new JObject
+        {
+            ["Query"] = query,
+            ["Headers"] = headers,
+            ["sys"] = Sys(f.Name),
+        };
+        foreach (var (k, v) in routeValues) metadata[k] = v;
+        var outcome = await invoker.InvokeAsync(f, new JObject { [trigger.Name] = req }, metadata, context.RequestAborted);
+        if (!outcome.Succeeded)
+        {
+            context.Response.StatusCode = 500;
+            return;
+        }
+        await invoker.SendQueueOutputsAsync(f, outcome.Outputs, context.RequestAborted);
+        var httpOut = f.Bindings.FirstOrDefault(b => b.Type == "http" && b.Direction == "out");
+        var res = httpOut is null ? null : outcome.Outputs[httpOut.Name] as JObject;
+        if (res is null)
+        {
+            context.Response.StatusCode = 204;
+            return;
+        }
+        context.Response.StatusCode = res.Value<int?>("statusCode") ?? res.Value<int?>("status") ?? 200;
+        if (res["headers"] is JObject h) foreach (var p in h.Properties()) context.Response.Headers[p.Name] = new StringValues(p.Value.ToString());
+        var resBody = res["body"];
+        if (resBody is not null && resBody.Type != JTokenType.Null)
+            await context.Response.WriteAsync(resBody.Type == JTokenType.String ? (string)resBody! : resBody.ToString(Newtonsoft.Json.Formatting.None), context.RequestAborted);
+    }
+
+    public static JObject Sys(string name) => new()
+    {
+        ["MethodName"] = name,
+        ["UtcNow"] = DateTime.UtcNow.ToString("O"),
+        ["RandGuid"] = Guid.NewGuid().ToString(),
+    };
+}

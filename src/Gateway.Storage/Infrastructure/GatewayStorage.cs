@@ -1,0 +1,42 @@
+using Azure.Core;
+using Azure.Data.Tables;
+
+namespace Gateway.Storage;
+
+/// <summary>
+/// The table clients the gateway uses, long-lived and thread-safe, sharing one pipeline policy that counts
+/// round-trips. Table names are fixed (docs/design.md); <see cref="EnsureCreatedAsync"/> creates them.
+/// </summary>
+public sealed class GatewayStorage
+{
+    public const string SettlementsTable = "Settlements";
+    public const string NoncesTable = "Nonces";
+    public const string MembersTable = "Members";
+    public const string AccumulatorsTable = "Accumulators";
+    public const string LedgerTable = "Ledger";
+    public const string PeriodsTable = "Periods";
+
+    public static readonly string[] AllTables = [SettlementsTable, NoncesTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable];
+
+    public GatewayStorage(string connectionString, StorageRoundTripCounter? counter = null)
+    {
+        Counter = counter ?? new StorageRoundTripCounter();
+        var options = new TableClientOptions();
+        options.AddPolicy(Counter, HttpPipelinePosition.PerRetry);
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(100);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        Service = new TableServiceClient(connectionString, options);
+    }
+
+    public StorageRoundTripCounter Counter { get; }
+
+    public TableServiceClient Service { get; }
+
+    public TableClient Table(string name) => Service.GetTableClient(name);
+
+    public async Task EnsureCreatedAsync(CancellationToken ct = default)
+    {
+        foreach (var t in AllTables) await Service.CreateTableIfNotExistsAsync(t, ct).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,137 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using Gateway.Domain;
+
+namespace Gateway.Storage;
+
+/// <summary>What the home side reads in one round-trip: profile, this year's accumulators, and the markers asked for.</summary>
+public sealed record MemberState(
+    string Partition,
+    MemberProfile Profile,
+    ETag ProfileETag,
+    AnnualAccumulators Accumulators,
+    ETag? AccumulatorsETag,
+    AppliedMarker? Applied,
+    ETag? AppliedETag,
+    AppliedMarker? Referring);
+
+/// <summary>The member registry and accumulators of a home region (one partition per member).</summary>
+public sealed class MemberStore(GatewayStorage storage)
+{
+    private readonly TableClient _table = storage.Table(GatewayStorage.MembersTable);
+
+    public async Task UpsertProfileAsync(MemberProfile m, CancellationToken ct) =>
+        await _table.UpsertEntityAsync(MemberRows.ToEntity(m), TableUpdateMode.Merge, ct).ConfigureAwait(false);
+
+    public async Task<MemberProfile?> GetProfileAsync(RegionCode region, string memberId, CancellationToken ct)
+    {
+        var r = await _table.GetEntityIfExistsAsync<TableEntity>(MemberRows.Partition(region, memberId), MemberRows.ProfileRow, cancellationToken: ct).ConfigureAwait(false);
+        return r.HasValue ? MemberRows.FromEntity(r.Value!) : null;
+    }
+
+    /// <summary>One partition query: profile + year row + the settlement's marker (+ the referring settlement's marker). Null when the member is unknown.</summary>
+    public async Task<MemberState?> LoadAsync(RegionCode region, string memberId, int year, string settlementKey, string? referringKey, CancellationToken ct)
+    {
+        var partition = MemberRows.Partition(region, memberId);
+        var applied = MemberRows.AppliedRow(settlementKey);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {MemberRows.ProfileRow} or RowKey eq {MemberRows.YearRow(year)} or RowKey eq {applied}")
+                     + (referringKey is null ? ")" : " or " + TableClient.CreateQueryFilter($"RowKey eq {MemberRows.AppliedRow(referringKey)}") + ")");
+        TableEntity? profile = null, acc = null, marker = null, referring = null;
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+        {
+            if (e.RowKey == MemberRows.ProfileRow) profile = e;
+            else if (e.RowKey == applied) marker = e;
+            else if (e.RowKey.StartsWith("year-", StringComparison.Ordinal)) acc = e;
+            else referring = e;
+        }
+        if (profile is null) return null;
+        return new MemberState(partition, MemberRows.FromEntity(profile), profile.ETag,
+            acc is null ? AnnualAccumulators.Empty(year) : MemberRows.AccumulatorsFromEntity(acc), acc?.ETag,
+            marker is null ? null : Marker(marker), marker?.ETag, referring is null ? null : Marker(referring));
+    }
+
+    /// <summary>
+    /// Commits a settlement's effect atomically: the new accumulators (ETag-checked, or inserted), the new account
+    /// balance (ETag-checked) when the account paid, and the marker (insert: a second commit of the same settlement fails).
+    /// Returns false on a concurrency conflict; the caller reloads and re-evaluates.
+    /// </summary>
+    public async Task<bool> CommitAsync(MemberState state, AnnualAccumulators after, AppliedMarker marker, CancellationToken ct)
+    {
+        var actions = new List<TableTransactionAction>(3)
+        {
+            state.AccumulatorsETag is { } etag
+                ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, MemberRows.ToEntity(state.Partition, after), etag)
+                : new TableTransactionAction(TableTransactionActionType.Add, MemberRows.ToEntity(state.Partition, after)),
+            new(TableTransactionActionType.Add, MarkerEntity(state.Partition, marker)),
+        };
+        if (marker.AccountPaid != 0m) actions.Add(BalanceAction(state, -marker.AccountPaid));
+        return await SubmitAsync(actions, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Records a rejection decision so a redelivery sends the same reply (nothing else changes).</summary>
+    public async Task<bool> RecordRejectionAsync(MemberState state, AppliedMarker marker, CancellationToken ct) =>
+        await SubmitAsync([new TableTransactionAction(TableTransactionActionType.Add, MarkerEntity(state.Partition, marker))], ct).ConfigureAwait(false);
+
+    /// <summary>Reverses exactly the recorded delta and marks the marker cancelled, atomically.</summary>
+    public async Task<bool> CancelAsync(MemberState state, AnnualAccumulators after, AppliedMarker cancelled, CancellationToken ct)
+    {
+        var actions = new List<TableTransactionAction>(3)
+        {
+            new(TableTransactionActionType.UpdateReplace, MemberRows.ToEntity(state.Partition, after), state.AccumulatorsETag ?? throw new InvalidOperationException("Nothing to reverse.")),
+            new(TableTransactionActionType.UpdateReplace, MarkerEntity(state.Partition, cancelled), state.AppliedETag ?? throw new InvalidOperationException("No marker.")),
+        };
+        if (cancelled.AccountPaid != 0m) actions.Add(BalanceAction(state, cancelled.AccountPaid));
+        return await SubmitAsync(actions, ct).ConfigureAwait(false);
+    }
+
+    private static TableTransactionAction BalanceAction(MemberState state, decimal change)
+    {
+        var balance = new TableEntity(state.Partition, MemberRows.ProfileRow)
+        {
+            ["AccountBalance"] = (state.Profile.AccountBalance + change).ToString("0.00", CultureInfo.InvariantCulture),
+        };
+        return new TableTransactionAction(TableTransactionActionType.UpdateMerge, balance, state.ProfileETag);
+    }
+
+    private async Task<bool> SubmitAsync(List<TableTransactionAction> actions, CancellationToken ct)
+    {
+        try
+        {
+            await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+        {
+            return false;
+        }
+    }
+
+    private static TableEntity MarkerEntity(string partition, AppliedMarker m) => new(partition, MemberRows.AppliedRow(m.SettlementKey))
+    {
+        ["Status"] = m.Status,
+        ["Year"] = m.Year,
+        ["Delta"] = m.DeltaJson,
+        ["Reply"] = m.ReplyJson,
+        ["DeductiblePaid"] = m.DeductiblePaid.ToString("0.00", CultureInfo.InvariantCulture),
+        ["AccountPaid"] = m.AccountPaid.ToString("0.00", CultureInfo.InvariantCulture),
+    };
+
+    private static AppliedMarker Marker(TableEntity e) => new(
+        e.RowKey["applied-".Length..], e.GetString("Status"), e.GetInt32("Year") ?? 0, e.GetString("Delta") ?? "", e.GetString("Reply") ?? "",
+        decimal.Parse(e.GetString("DeductiblePaid") ?? "0", CultureInfo.InvariantCulture), decimal.Parse(e.GetString("AccountPaid") ?? "0", CultureInfo.InvariantCulture));
+
+    public async IAsyncEnumerable<(string Partition, AnnualAccumulators Accumulators)> AllAccumulatorsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var filter = "RowKey ge 'year-' and RowKey lt 'year-~'";
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+            yield return (e.PartitionKey, MemberRows.AccumulatorsFromEntity(e));
+    }
+
+    public async IAsyncEnumerable<(string Partition, AppliedMarker Marker)> AllMarkersAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var filter = "RowKey ge 'applied-' and RowKey lt 'applied-~'";
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+            yield return (e.PartitionKey, Marker(e));
+    }
+}
