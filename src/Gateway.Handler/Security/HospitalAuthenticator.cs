@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Gateway.Contracts;
 using Gateway.Handler.Problems;
 using Gateway.Handler.Reference;
 using Gateway.Storage;

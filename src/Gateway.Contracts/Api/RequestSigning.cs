@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Gateway.Handler.Security;
+namespace Gateway.Contracts;
 
 /// <summary>
-/// The hospital request signature (docs/api.md): HMAC-SHA256 with the hospital's secret over
+/// The hospital request signature (hospitals can copy this class as their client) (docs/api.md): HMAC-SHA256 with the hospital's secret over
 /// <c>METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nhex(SHA-256(body))</c>, base64 in <c>X-Gateway-Signature</c>,
 /// with <c>X-Gateway-Key-Id</c>, <c>X-Gateway-Timestamp</c> (Unix seconds) and <c>X-Gateway-Nonce</c>.
 /// </summary>
@@ -30,6 +30,15 @@ public static class RequestSigning
         catch (FormatException) { return false; }
         var expected = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(CanonicalString(method, pathAndQuery, timestamp, nonce, body)));
         return CryptographicOperations.FixedTimeEquals(given, expected);
+    }
+
+    /// <summary>The four headers of a signed request, for a client.</summary>
+    public static IReadOnlyList<(string Name, string Value)> Headers(string keyId, string secret, string method, string pathAndQuery, ReadOnlySpan<byte> body, DateTimeOffset now, string? nonce = null)
+    {
+        var timestamp = now.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        nonce ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var signature = Sign(Encoding.UTF8.GetBytes(secret), method, pathAndQuery, timestamp, nonce, body);
+        return [(KeyIdHeader, keyId), (TimestampHeader, timestamp), (NonceHeader, nonce), (SignatureHeader, signature)];
     }
 
     public static bool TryParseTimestamp(string? s, out DateTimeOffset at)

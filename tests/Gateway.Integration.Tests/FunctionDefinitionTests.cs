@@ -1,0 +1,64 @@
+using Gateway.Handler.Hosting;
+using Gateway.TestSupport;
+using Newtonsoft.Json.Linq;
+
+namespace Gateway.Integration.Tests;
+
+/// <summary>The handler against the definitions: what runs locally is what deploys.</summary>
+public sealed class FunctionDefinitionTests
+{
+    private static readonly string FunctionsDir = Path.Combine(RepoPaths.Root, "functions");
+
+    private static Dictionary<string, JArray> Definitions() =>
+        Directory.EnumerateDirectories(FunctionsDir).ToDictionary(d => Path.GetFileName(d),
+            d => (JArray)JObject.Parse(File.ReadAllText(Path.Combine(d, "function.json")))["bindings"]!);
+
+    [Fact]
+    public void Every_function_folder_has_a_handler_route_and_every_route_has_a_folder()
+    {
+        var folders = Definitions().Keys.Order().ToList();
+        var routes = FunctionRoutes.All.Select(f => f.Name).Order().ToList();
+        Assert.Equal(routes, folders);
+    }
+
+    [Fact]
+    public void Forwarded_functions_are_http_only_and_invocation_functions_are_not()
+    {
+        var host = JObject.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "host.json")));
+        Assert.True(host.SelectToken("customHandler.enableForwardingHttpRequest")!.Value<bool>());
+        var defs = Definitions();
+        foreach (var (name, kind) in FunctionRoutes.All)
+        {
+            var httpOnly = defs[name].All(b => (string)b["type"]! is "httpTrigger" or "http");
+            Assert.True(httpOnly == (kind == FunctionKind.ForwardedHttp), $"{name}: kind {kind} but http-only = {httpOnly}");
+        }
+    }
+
+    [Fact]
+    public void Every_queue_written_is_read_and_every_queue_read_is_written_through_one_connection()
+    {
+        var bindings = Definitions().SelectMany(d => d.Value.Select(b => (Function: d.Key, Binding: (JObject)b))).ToList();
+        var sb = bindings.Where(x => ((string)x.Binding["type"]!).StartsWith("serviceBus", StringComparison.Ordinal)).ToList();
+        Assert.All(sb, x => Assert.Equal("ServiceBusConnection", (string?)x.Binding["connection"]));
+        var written = sb.Where(x => (string)x.Binding["direction"]! == "out").Select(x => (string)x.Binding["queueName"]!).ToHashSet();
+        var read = sb.Where(x => (string)x.Binding["type"]! == "serviceBusTrigger").Select(x => (string)x.Binding["queueName"]!).ToHashSet();
+        Assert.Equal(read.Order(), written.Order());
+    }
+
+    [Fact]
+    public void Each_home_region_has_its_queue_its_evaluator_and_a_dispatch_output()
+    {
+        var defs = Definitions();
+        foreach (var region in FunctionRoutes.HomeRegions)
+        {
+            var trigger = defs["EvaluateHome" + region].Single(b => (string)b["type"]! == "serviceBusTrigger");
+            Assert.Equal("eval-requests-" + region, (string)trigger["queueName"]!);
+            foreach (var producer in new[] { "Dispatch", "SweepSettlements" })
+            {
+                var output = defs[producer].Single(b => (string?)b["name"] == "evalRequest" + region);
+                Assert.Equal("eval-requests-" + region, (string)output["queueName"]!);
+            }
+        }
+        Assert.Equal(Gateway.Domain.RulePackSet.Default.Regions.Select(r => r.Value).Order(), FunctionRoutes.HomeRegions.Order());
+    }
+}

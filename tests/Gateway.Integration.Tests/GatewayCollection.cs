@@ -1,0 +1,19 @@
+using Gateway.TestSupport;
+
+namespace Gateway.Integration.Tests;
+
+/// <summary>One running gateway (Azurite + local host + handler) shared by the end-to-end tests.</summary>
+public sealed class GatewayHost : IAsyncLifetime
+{
+    public GatewayFixture Gateway { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Gateway = await GatewayFixture.StartAsync();
+
+    public async Task DisposeAsync() => await Gateway.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayHost>
+{
+    public const string Name = "gateway";
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Gateway.TestSupport;
+
+/// <summary>
+/// Azurite in memory on free loopback ports (never the defaults, never a running gateway's). Installed with npm
+/// into .tools/azurite when missing. A watchdog kills it when the test process goes away, even on a crash.
+/// </summary>
+public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
+{
+    private const string Version = "3.37.0";
+    private static readonly SemaphoreSlim InstallLock = new(1, 1);
+    private Process? _process;
+
+    public int BlobPort { get; private set; }
+    public int QueuePort { get; private set; }
+    public int TablePort { get; private set; }
+
+    public string ConnectionString =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    public static async Task<AzuriteFixture> StartAsync()
+    {
+        var f = new AzuriteFixture();
+        await f.StartInternalAsync();
+        return f;
+    }
+
+    private static async Task<string> EnsureInstalledAsync()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("GATEWAY_AZURITE");
+        if (!string.IsNullOrEmpty(fromEnv) && File.Exists(fromEnv)) return fromEnv;
+        var dir = Path.Combine(RepoPaths.Root, ".tools", "azurite");
+        var bin = Path.Combine(dir, "node_modules", ".bin", "azurite");
+        await InstallLock.WaitAsync();
+        try
+        {
+            if (File.Exists(bin)) return bin;
+            Directory.CreateDirectory(dir);
+            var npm = Process.Start(new ProcessStartInfo("npm", $"install --prefix \"{dir}\" azurite@{Version} --no-audit --no-fund --loglevel=error") { UseShellExecute = false })!;
+            await npm.WaitForExitAsync();
+            if (npm.ExitCode != 0 || !File.Exists(bin)) throw new InvalidOperationException("npm could not install azurite.");
+            return bin;
+        }
+        finally { InstallLock.Release(); }
+    }
+
+    private async Task StartInternalAsync()
+    {
+        var bin = await EnsureInstalledAsync();
+        BlobPort = FreePort();
+        QueuePort = FreePort();
+        TablePort = FreePort();
+        var azurite = $"'{bin}' --inMemoryPersistence --silent --skipApiVersionCheck --loose --blobHost 127.0.0.1 --blobPort {BlobPort} " +
+                      $"--queueHost 127.0.0.1 --queuePort {QueuePort} --tableHost 127.0.0.1 --tablePort {TablePort}";
+        // The watchdog: Azurite dies with the test process, whatever way that ends.
+        var script = $"{azurite} >/dev/null 2>&1 & A=$!; while kill -0 {Environment.ProcessId} 2>/dev/null && kill -0 $A 2>/dev/null; do sleep 1; done; kill -9 $A 2>/dev/null";
+        var info = new ProcessStartInfo("setsid", ["bash", "-c", script]) { UseShellExecute = false };
+        _process = Process.Start(info) ?? throw new InvalidOperationException("Could not start azurite.");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        foreach (var port in new[] { TablePort, QueuePort, BlobPort })
+        {
+            while (true)
+            {
+                try
+                {
+                    using var c = new TcpClient();
+                    await c.ConnectAsync(IPAddress.Loopback, port);
+                    break;
+                }
+                catch (SocketException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100);
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_process is null) return;
+        try
+        {
+            // The process group: bash, its watchdog loop and Azurite (in memory: nothing to flush, and it can hang on SIGTERM).
+            Process.Start(new ProcessStartInfo("kill", ["-KILL", "--", "-" + _process.Id]) { UseShellExecute = false })?.WaitForExit(5000);
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException) { }
+        _process.Dispose();
+        _process = null;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
