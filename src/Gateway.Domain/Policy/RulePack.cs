@@ -23,9 +23,9 @@ public sealed class RulePack
 
     public bool IsEffectiveOn(DateOnly date) => date >= EffectiveFrom && (EffectiveTo is null || date <= EffectiveTo);
 
-    internal static int Index(InsuranceType t) => (int)t;
+    public static int Index(InsuranceType t) => (int)t;
 
-    internal static int Index(InsuranceType t, HospitalLevel l) => (int)t * 3 + ((int)l - 1);
+    public static int Index(InsuranceType t, HospitalLevel l) => (int)t * 3 + ((int)l - 1);
 }
 
 /// <summary>起付线 rules.</summary>
