@@ -1,4 +1,5 @@
 using Gateway.Domain;
+using Gateway.Handler.Clearing;
 using Gateway.Handler.Home;
 using Gateway.Handler.Hosting;
 using Gateway.Handler.Intake;
@@ -32,7 +33,15 @@ services.AddSingleton<EvaluateHomeFunction>();
 services.AddSingleton<ApplyReplyFunction>();
 services.AddSingleton<SweepSettlementsFunction>();
 services.AddSingleton<DeadLetterRecorder>();
-services.AddSingleton<IReplyEffects, NoReplyEffects>();
+services.AddSingleton(sp => new LedgerStore(sp.GetRequiredService<GatewayStorage>(),
+    sp.GetRequiredService<RulePackSet>().Regions.Union(sp.GetRequiredService<CatalogRegistry>().All.Select(c => c.Region)).OrderBy(r => r.Value, StringComparer.Ordinal).ToList(),
+    sp.GetRequiredService<TimeProvider>()));
+services.AddSingleton<IReplyEffects, LedgerReplyEffects>();
+services.AddSingleton<CancelSettlementFunction>();
+services.AddSingleton<ReconcileFunction>();
+services.AddSingleton<ReconciliationStore>();
+services.AddSingleton<ClosePeriodFunction>();
+services.AddSingleton(new ClearingUsers(settings.DataDirectory, builder.Configuration, settings.Demo));
 services.AddHttpClient<Dispatcher>(c => c.Timeout = TimeSpan.FromSeconds(10));
 
 var app = builder.Build();
@@ -55,6 +64,10 @@ app.Use(async (context, next) =>
 app.MapGet("/api/v1/health", () => Results.Json(new { status = "ok" }));
 app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapGet("/api/v1/settlements/{id}", (HttpRequest r, string id, GetSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
+app.MapPost("/api/v1/settlements/{id}/cancel", (HttpRequest r, string id, CancelSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
+app.MapPost("/api/v1/reconciliations", (HttpRequest r, ReconcileFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
+ClearingApi.Map(app);
+ClearingPages.Map(app);
 
 // Invocation functions: POST /{FunctionName} with {"Data","Metadata"} → {"Outputs","Logs","ReturnValue"}.
 app.MapPost("/Dispatch", async (HttpRequest r, RulePackSet packs, CancellationToken ct) =>
@@ -64,6 +77,7 @@ app.MapPost("/EvaluateHome{region}", (HttpRequest r, string region, EvaluateHome
 app.MapPost("/ApplyReply", (HttpRequest r, ApplyReplyFunction f, DeadLetterRecorder d, CancellationToken ct) =>
     Invoke(r, "ApplyReply", d, f.HandleAsync, ct));
 app.MapPost("/SweepSettlements", async (SweepSettlementsFunction f, CancellationToken ct) => (await f.HandleAsync(ct)).ToResult());
+app.MapPost("/ClosePeriod", async (ClosePeriodFunction f, CancellationToken ct) => (await f.HandleAsync(ct)).ToResult());
 
 app.MapFallback((HttpContext c) => Gateway.Handler.Problems.Problems.NotFound($"No route {c.Request.Method} {c.Request.Path}.").ToResult());
 

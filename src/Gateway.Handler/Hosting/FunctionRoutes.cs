@@ -16,9 +16,14 @@ public static class FunctionRoutes
         ("Health", FunctionKind.ForwardedHttp),
         ("SubmitSettlement", FunctionKind.ForwardedHttp),
         ("GetSettlement", FunctionKind.ForwardedHttp),
+        ("CancelSettlement", FunctionKind.ForwardedHttp),
+        ("Reconcile", FunctionKind.ForwardedHttp),
+        ("Clearing", FunctionKind.ForwardedHttp),
+        ("ClearingPages", FunctionKind.ForwardedHttp),
         ("Dispatch", FunctionKind.Invocation),
         .. HomeRegions.Select(r => ("EvaluateHome" + r, FunctionKind.Invocation)),
         ("ApplyReply", FunctionKind.Invocation),
         ("SweepSettlements", FunctionKind.Invocation),
+        ("ClosePeriod", FunctionKind.Invocation),
     ];
 }

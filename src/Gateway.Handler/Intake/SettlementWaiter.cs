@@ -25,10 +25,11 @@ public sealed class SettlementWaiter(SettlementStore settlements, SettlementSign
         return TimeSpan.Zero;
     }
 
-    public async Task<SettlementRecord> WaitAsync(SettlementRecord record, TimeSpan wait, CancellationToken ct)
+    /// <summary>Waits while the settlement is pending (or, with <paramref name="until"/>, until it reaches that status).</summary>
+    public async Task<SettlementRecord> WaitAsync(SettlementRecord record, TimeSpan wait, CancellationToken ct, string? until = null)
     {
         var deadline = clock.GetUtcNow() + wait;
-        while (record.Status == SettlementStatus.Pending)
+        while (until is null ? record.Status == SettlementStatus.Pending : record.Status != until)
         {
             var left = deadline - clock.GetUtcNow();
             if (left <= TimeSpan.Zero) break;

@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+using Gateway.Contracts;
+using Gateway.Domain;
+using Gateway.Handler.Intake;
+using Gateway.Handler.Problems;
+using Gateway.Storage;
+using Newtonsoft.Json;
+
+namespace Gateway.Handler.Clearing;
+
+public sealed record RespondRequest
+{
+    public string? Side { get; init; }
+    public string? Reason { get; init; }
+    public List<string>? SettlementIds { get; init; }
+}
+
+/// <summary>
+/// The clearing staff's JSON and CSV APIs under /api/v1/clearing (function Clearing): positions, netting,
+/// statements, close, confirm/dispute, entries, settlements. HTTP Basic with a clearing-staff credential.
+/// </summary>
+public static class ClearingApi
+{
+    public static void Map(WebApplication app)
+    {
+        var g = app.MapGroup("/api/v1/clearing");
+        g.MapGet("/me", (HttpRequest r, ClearingUsers users) => Authorized(r, users, u => SettlementWaiter.Json(u)));
+        g.MapGet("/periods", (HttpRequest r, ClearingUsers users, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
+            AuthorizedAsync(r, users, async _ =>
+            {
+                var known = (await ledger.PeriodsAsync(ct)).ToDictionary(p => p.Period, p => p.Status);
+                var current = ClearingPeriod.Of(clock.GetUtcNow());
+                for (var p = current; p >= current.Previous().Previous(); p = p.Previous()) known.TryAdd(p.ToString(), "open");
+                return SettlementWaiter.Json(new { current = current.ToString(), periods = known.OrderByDescending(k => k.Key, StringComparer.Ordinal).Select(k => new { period = k.Key, status = k.Value }) });
+            }));
+        g.MapGet("/periods/{period}/positions", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
+            AuthorizedAsync(r, users, async _ =>
+            {
+                if (!ClearingPeriod.TryParse(period, out var p)) return BadPeriod(period);
+                var positions = await ledger.PositionsAsync(p, ct);
+                var netting = Netting.Compute(positions);
+                return SettlementWaiter.Json(new
+                {
+                    period = p.ToString(),
+                    closed = await ledger.IsClosedAsync(p, ct),
+                    regions = ledger.Regions.Select(x => x.Value),
+                    positions = positions.Select(PositionJson),
+                    totals = FundsJson(positions.Aggregate(FundAmounts.Zero, (a, x) => a + x.Funds)),
+                    settlements = positions.Sum(x => x.NetCount),
+                    netting = new
+                    {
+                        regions = netting.Regions.Select(n => new { region = n.Region.Value, receivable = n.Receivable, payable = n.Payable, net = n.Net }),
+                        sum = netting.Sum,
+                        instructions = netting.Instructions,
+                        bilateral = netting.Bilateral.Select(b => new { a = b.A.Value, b = b.B.Value, aOwesB = b.AOwesB, bOwesA = b.BOwesA, net = b.Net }),
+                    },
+                });
+            }));
+        g.MapGet("/periods/{period}/statements", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
+            AuthorizedAsync(r, users, async _ =>
+                ClearingPeriod.TryParse(period, out var p) ? SettlementWaiter.Json((await ledger.StatementsAsync(p, ct)).Select(StatementJson)) : BadPeriod(period)));
+        g.MapGet("/periods/{period}/statements/{home}/{treatment}", (HttpRequest r, string period, string home, string treatment, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
+            AuthorizedAsync(r, users, async _ =>
+            {
+                if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
+                var statement = await ledger.GetStatementAsync(p, h, t, ct);
+                var live = (await ledger.PositionsAsync(p, ct)).FirstOrDefault(x => x.Home == h && x.Treatment == t) ?? PairPosition.Empty(p, h, t);
+                return SettlementWaiter.Json(new { period = p.ToString(), home, treatment, statement = statement is null ? null : StatementJson(statement), position = PositionJson(live) });
+            }));
+        g.MapGet("/periods/{period}/statements/{home}/{treatment}/csv", (HttpRequest r, string period, string home, string treatment, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
+            AuthorizedAsync(r, users, async _ =>
+            {
+                if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
+                var s = await ledger.GetStatementAsync(p, h, t, ct);
+                if (s is null) return Problems.Problems.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult();
+                return Csv($"statement-{p}-{h}-{t}.csv", w =>
+                {
+                    w.WriteField("period"); w.WriteField("home"); w.WriteField("treatment"); w.WriteField("fund"); w.WriteField("amount"); w.NextRecord();
+                    foreach (var fund in Journal.Funds) { w.WriteField(p.ToString()); w.WriteField(h.Value); w.WriteField(t.Value); w.WriteField(fund); w.WriteField(Journal.Of(s.Funds, fund).ToString("0.00", CultureInfo.InvariantCulture)); w.NextRecord(); }
+                    w.WriteField(p.ToString()); w.WriteField(h.Value); w.WriteField(t.Value); w.WriteField("total"); w.WriteField(s.Total.ToString("0.00", CultureInfo.InvariantCulture)); w.NextRecord();
+                });
+            }));
+        g.MapGet("/periods/{period}/entries", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
+            AuthorizedAsync(r, users, async _ => await EntriesAsync(r, period, ledger, csv: false, ct)));
+        g.MapGet("/periods/{period}/entries/csv", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
+            AuthorizedAsync(r, users, async _ => await EntriesAsync(r, period, ledger, csv: true, ct)));
+        g.MapPost("/periods/{period}/close", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
+            AuthorizedAsync(r, users, async u =>
+            {
+                if (!u.CanClose) return new Problem("forbidden", 403, "Not allowed", "Closing a period needs the closing role.").ToResult();
+                if (!ClearingPeriod.TryParse(period, out var p)) return BadPeriod(period);
+                var statements = await ledger.CloseAsync(p, ct);
+                return SettlementWaiter.Json(new { period = p.ToString(), status = "closed", statements = statements.Select(StatementJson) });
+            }));
+        g.MapPost("/periods/{period}/statements/{home}/{treatment}/{action}", (HttpRequest r, string period, string home, string treatment, string action, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
+            AuthorizedAsync(r, users, async u =>
+            {
+                if (action is not ("confirm" or "dispute")) return Problems.Problems.NotFound($"No action '{action}'.").ToResult();
+                if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
+                RespondRequest body;
+                try
+                {
+                    using var reader = new StreamReader(r.Body, Encoding.UTF8);
+                    var text = await reader.ReadToEndAsync(ct);
+                    body = text.Length == 0 ? new RespondRequest() : GatewayJson.Deserialize<RespondRequest>(text);
+                }
+                catch (JsonException e) { return Problems.Problems.MalformedJson(JsonErrors.Describe(e)).ToResult(); }
+                var side = body.Side ?? u.Region;
+                if (side != home && side != treatment) return Problems.Problems.Validation([new("/side", "The region responding: the pair's home or treatment region.")]).ToResult();
+                if (!u.CanRespondFor(side)) return new Problem("forbidden", 403, "Not allowed", $"User {u.Name} cannot respond for region {side}.").ToResult();
+                if (action == "dispute" && (string.IsNullOrWhiteSpace(body.Reason) || body.SettlementIds is not { Count: > 0 }))
+                    return Problems.Problems.Validation([new("/reason", "A dispute names a reason and the disputed settlement ids.")]).ToResult();
+                var s = await ledger.RespondAsync(p, h, t, RegionCode.Parse(side), action == "confirm", body.Reason, body.SettlementIds ?? [], ct);
+                return s is null ? Problems.Problems.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult() : SettlementWaiter.Json(StatementJson(s));
+            }));
+        g.MapGet("/reconciliations", (HttpRequest r, ClearingUsers users, ReconciliationStore results, CancellationToken ct) =>
+            AuthorizedAsync(r, users, async _ => Results.Text("[" + string.Join(",", await results.RecentAsync(100, ct)) + "]", "application/json")));
+        g.MapGet("/settlements/{settlementId}", (HttpRequest r, string settlementId, ClearingUsers users, LedgerStore ledger, SettlementStore settlements, CancellationToken ct) =>
+            AuthorizedAsync(r, users, async _ =>
+            {
+                if (!Keys.TrySplitSettlementKey(settlementId, out var hospital, out var id)) return Problems.Problems.NotFound($"No settlement '{settlementId}'.").ToResult();
+                var s = await settlements.GetAsync(hospital, id, ct);
+                if (s is null) return Problems.Problems.NotFound($"No settlement '{settlementId}'.").ToResult();
+                var entries = await ledger.EntriesBySettlementAsync(settlementId, ct);
+                return SettlementWaiter.Json(new { settlement = SettlementView.From(s), hospitalCode = s.HospitalCode, journal = entries.Select(EntryJson) });
+            }));
+    }
+
+    private static async Task<IResult> EntriesAsync(HttpRequest r, string period, LedgerStore ledger, bool csv, CancellationToken ct)
+    {
+        if (!ClearingPeriod.TryParse(period, out var p)) return BadPeriod(period);
+        var q = r.Query;
+        var pageSize = int.TryParse(q["pageSize"], out var ps) ? Math.Clamp(ps, 1, 1000) : 50;
+        string? next;
+        IReadOnlyList<JournalEntry> items;
+        if (q["hospital"].ToString() is { Length: > 0 } hospital)
+            (items, next) = await ledger.EntriesByHospitalAsync(hospital, p, csv ? 1000 : pageSize, q["page"], ct);
+        else if (RegionCode.TryParse(q["home"], out var h) && RegionCode.TryParse(q["treatment"], out var t))
+            (items, next) = await ledger.EntriesByPairAsync(p, h, t, csv ? 1000 : pageSize, q["page"], ct);
+        else return Problems.Problems.Validation([new("/home", "Give home and treatment regions, or a hospital.")]).ToResult();
+        if (csv)
+        {
+            // All pages: the CSV totals equal the statement.
+            var all = new List<JournalEntry>(items);
+            while (next is not null)
+            {
+                (items, next) = RegionCode.TryParse(q["home"], out var h2) && RegionCode.TryParse(q["treatment"], out var t2)
+                    ? await ledger.EntriesByPairAsync(p, h2, t2, 1000, next, ct)
+                    : await ledger.EntriesByHospitalAsync(q["hospital"]!, p, 1000, next, ct);
+                all.AddRange(items);
+            }
+            return Csv($"entries-{p}.csv", w =>
+            {
+                foreach (var name in new[] { "settlementId", "sequence", "period", "hospital", "home", "treatment", "basic", "supplementary", "majorIllness", "assistance", "personalAccount", "total" }) w.WriteField(name);
+                w.NextRecord();
+                foreach (var e in all.OrderBy(e => e.SettlementKey, StringComparer.Ordinal).ThenBy(e => e.Sequence))
+                {
+                    w.WriteField(e.SettlementKey); w.WriteField(e.Sequence); w.WriteField(e.Period.ToString()); w.WriteField(e.HospitalCode); w.WriteField(e.Home.Value); w.WriteField(e.Treatment.Value);
+                    foreach (var fund in Journal.Funds) w.WriteField(Journal.Of(e.Funds, fund).ToString("0.00", CultureInfo.InvariantCulture));
+                    w.WriteField(e.Funds.Total.ToString("0.00", CultureInfo.InvariantCulture));
+                    w.NextRecord();
+                }
+            });
+        }
+        return SettlementWaiter.Json(new { period = p.ToString(), items = items.Select(EntryJson), next });
+    }
+
+    private static IResult Csv(string fileName, Action<CsvWriter> write)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = new CsvWriter(text, CultureInfo.InvariantCulture)) write(csv);
+        return Results.File(Encoding.UTF8.GetBytes(text.ToString()), "text/csv; charset=utf-8", fileName);
+    }
+
+    private static bool TryPair(string period, string home, string treatment, out ClearingPeriod p, out RegionCode h, out RegionCode t, out IResult? bad)
+    {
+        bad = null;
+        h = default;
+        t = default;
+        if (!ClearingPeriod.TryParse(period, out p)) { bad = BadPeriod(period); return false; }
+        if (!RegionCode.TryParse(home, out h) || !RegionCode.TryParse(treatment, out t))
+        {
+            bad = Problems.Problems.Validation([new("/home", "Six-digit home and treatment region codes.")]).ToResult();
+            return false;
+        }
+        return true;
+    }
+
+    private static IResult BadPeriod(string period) => Problems.Problems.Validation([new("/period", $"'{period}' is not a clearing period yyyy-MM.")]).ToResult();
+
+    public static object FundsJson(FundAmounts f) => new { basic = f.Basic, supplementary = f.Supplementary, majorIllness = f.MajorIllness, assistance = f.Assistance, personalAccount = f.PersonalAccount, total = f.Total };
+
+    private static object PositionJson(PairPosition p) => new { home = p.Home.Value, treatment = p.Treatment.Value, funds = FundsJson(p.Funds), postings = p.Postings, reversals = p.Reversals, settlements = p.NetCount };
+
+    private static object StatementJson(PeriodStatement s) => new
+    {
+        period = s.Period.ToString(), home = s.Home.Value, treatment = s.Treatment.Value, funds = FundsJson(s.Funds), postings = s.Postings, reversals = s.Reversals,
+        settlements = s.NetCount, homeStatus = s.HomeStatus, treatmentStatus = s.TreatmentStatus, disputeReason = s.DisputeReason, disputedSettlementIds = s.DisputedSettlementIds, closedAt = s.ClosedAt,
+    };
+
+    private static object EntryJson(JournalEntry e) => new
+    {
+        settlementId = e.SettlementKey, sequence = e.Sequence, reversal = e.IsReversal, period = e.Period.ToString(), hospital = e.HospitalCode,
+        home = e.Home.Value, treatment = e.Treatment.Value, funds = FundsJson(e.Funds),
+        lines = e.Lines.Select(l => new { account = l.Account, debit = l.Debit, credit = l.Credit }),
+    };
+
+    private static IResult Authorized(HttpRequest r, ClearingUsers users, Func<ClearingUser, IResult> then) =>
+        users.Authenticate(r) is { } u ? then(u) : Unauthorized(r);
+
+    private static async Task<IResult> AuthorizedAsync(HttpRequest r, ClearingUsers users, Func<ClearingUser, Task<IResult>> then) =>
+        users.Authenticate(r) is { } u ? await then(u) : Unauthorized(r);
+
+    private static IResult Unauthorized(HttpRequest r)
+    {
+        r.HttpContext.Response.Headers.WWWAuthenticate = "Basic realm=\"clearing\"";
+        return new Problem("unauthenticated", 401, "Sign in", "A clearing-staff credential (HTTP Basic) is required.").ToResult();
+    }
+}

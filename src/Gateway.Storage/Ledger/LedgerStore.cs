@@ -1,0 +1,286 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Data.Tables;
+using Gateway.Domain;
+using Newtonsoft.Json;
+
+namespace Gateway.Storage;
+
+/// <summary>
+/// The double-entry ledger on Azure Tables: idempotent posting and reversal, incremental positions (sharded
+/// counters), period close in O(region pairs × shards), statements, confirm/dispute, queries.
+/// </summary>
+public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode> regions, TimeProvider clock)
+{
+    private readonly TableClient _ledger = storage.Table(GatewayStorage.LedgerTable);
+    private readonly TableClient _periods = storage.Table(GatewayStorage.PeriodsTable);
+    private readonly ConcurrentDictionary<ClearingPeriod, bool> _closed = new();
+    private const string PeriodPartition = "period";
+
+    public IReadOnlyList<RegionCode> Regions => regions;
+
+    public IEnumerable<(RegionCode Home, RegionCode Treatment)> Pairs =>
+        from h in regions from t in regions where h != t select (h, t);
+
+    /// <summary>Posts a completed settlement once: a replay finds the entry wherever it went and posts nothing.</summary>
+    public Task<JournalEntry> PostAsync(LedgerPosting p, DateTimeOffset anchor, CancellationToken ct) =>
+        WriteAsync(p.SettlementKey, 0, p.Home, p.Treatment, p.HospitalCode, anchor, period => Journal.Post(p, period), ct);
+
+    /// <summary>Posts the exact reversal of a settlement's entry into the period open at <paramref name="anchor"/> (or the next open one).</summary>
+    public async Task<JournalEntry> ReverseAsync(string settlementKey, DateTimeOffset anchor, CancellationToken ct)
+    {
+        var original = (await EntriesBySettlementAsync(settlementKey, ct).ConfigureAwait(false)).FirstOrDefault(e => !e.IsReversal)
+            ?? throw new InvalidOperationException($"No journal entry to reverse for {settlementKey}.");
+        return await WriteAsync(settlementKey, 1, original.Home, original.Treatment, original.HospitalCode, anchor, period => Journal.Reverse(original, period), ct).ConfigureAwait(false);
+    }
+
+    private async Task<JournalEntry> WriteAsync(string key, int sequence, RegionCode home, RegionCode treatment, string hospital, DateTimeOffset anchor,
+        Func<ClearingPeriod, JournalEntry> build, CancellationToken ct)
+    {
+        var shard = LedgerRows.Shard(key);
+        var period = ClearingPeriod.Of(anchor);
+        var row = LedgerRows.JournalRow(key, sequence);
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var partition = LedgerRows.Partition(period, home, treatment, shard);
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {row} or RowKey eq {LedgerRows.CounterRow})");
+            TableEntity? journal = null, counter = null;
+            await foreach (var e in _ledger.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+            {
+                if (e.RowKey == row) journal = e;
+                else counter = e;
+            }
+            if (journal is not null)
+            {
+                var existing = LedgerRows.FromEntity(journal);
+                await IndexAsync(existing, partition, ct).ConfigureAwait(false);
+                return existing;
+            }
+            if (counter?.GetBoolean("Frozen") == true || await IsClosedAsync(period, ct).ConfigureAwait(false))
+            {
+                period = period.Next(); // closed: later postings go to the next open period
+                continue;
+            }
+            var entry = build(period);
+            var position = counter is null ? PairPosition.Empty(period, home, treatment) : LedgerRows.CounterPosition(counter, period, home, treatment);
+            var actions = new List<TableTransactionAction>
+            {
+                new(TableTransactionActionType.Add, LedgerRows.ToEntity(entry, shard, clock.GetUtcNow())),
+                counter is null
+                    ? new TableTransactionAction(TableTransactionActionType.Add, LedgerRows.Counter(partition, position.Add(entry), false))
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, LedgerRows.Counter(partition, position.Add(entry), false), counter.ETag),
+            };
+            try
+            {
+                await _ledger.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                await IndexAsync(entry, partition, ct).ConfigureAwait(false);
+                return entry;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+            {
+                // Another posting to this shard (or a close freezing it) won the race: read again.
+            }
+        }
+        throw new InvalidOperationException($"Could not post {key}/{sequence}: too many conflicts.");
+    }
+
+    private async Task IndexAsync(JournalEntry e, string partition, CancellationToken ct)
+    {
+        var bySettlement = new TableEntity(LedgerRows.SettlementIndex(e.SettlementKey), e.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)) { ["Partition"] = partition };
+        var byHospital = new TableEntity(LedgerRows.HospitalIndex(e.HospitalCode, e.Period), $"{e.SettlementKey}|{e.Sequence}") { ["Partition"] = partition };
+        await _ledger.UpsertEntityAsync(bySettlement, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        await _ledger.UpsertEntityAsync(byHospital, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+    }
+
+    public async Task<bool> IsClosedAsync(ClearingPeriod period, CancellationToken ct)
+    {
+        if (_closed.TryGetValue(period, out var closed) && closed) return true;
+        var r = await _periods.GetEntityIfExistsAsync<TableEntity>(PeriodPartition, period.ToString(), cancellationToken: ct).ConfigureAwait(false);
+        closed = r.HasValue && r.Value!.GetString("Status") == "closed";
+        if (closed) _closed[period] = true; // closed is forever; open is re-read
+        return closed;
+    }
+
+    /// <summary>The positions matrix of a period: point reads of every pair's shard counters, O(pairs × shards).</summary>
+    public async Task<IReadOnlyList<PairPosition>> PositionsAsync(ClearingPeriod period, CancellationToken ct)
+    {
+        var tasks = Pairs.Select(async pair =>
+        {
+            var shards = await Task.WhenAll(Enumerable.Range(0, LedgerRows.Shards).Select(async s =>
+            {
+                var r = await _ledger.GetEntityIfExistsAsync<TableEntity>(LedgerRows.Partition(period, pair.Home, pair.Treatment, s), LedgerRows.CounterRow, cancellationToken: ct).ConfigureAwait(false);
+                return r.HasValue ? LedgerRows.CounterPosition(r.Value!, period, pair.Home, pair.Treatment) : PairPosition.Empty(period, pair.Home, pair.Treatment);
+            })).ConfigureAwait(false);
+            return PairPosition.Sum(shards, period, pair.Home, pair.Treatment);
+        });
+        return (await Task.WhenAll(tasks).ConfigureAwait(false)).Where(p => p.Postings + p.Reversals > 0).ToList();
+    }
+
+    /// <summary>
+    /// Closes a period: freezes every shard counter under its ETag (a racing posting then re-routes to the next
+    /// period), writes one statement per active pair, marks the period closed. Idempotent: a re-run gives the same statements.
+    /// </summary>
+    public async Task<IReadOnlyList<PeriodStatement>> CloseAsync(ClearingPeriod period, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await _periods.UpsertEntityAsync(new TableEntity(PeriodPartition, period.ToString()) { ["Status"] = await IsClosedAsync(period, ct).ConfigureAwait(false) ? "closed" : "closing" }, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+        var positions = new List<PairPosition>();
+        foreach (var (home, treatment) in Pairs)
+        {
+            var shards = await Task.WhenAll(Enumerable.Range(0, LedgerRows.Shards).Select(s => FreezeAsync(period, home, treatment, s, ct))).ConfigureAwait(false);
+            var p = PairPosition.Sum(shards, period, home, treatment);
+            if (p.Postings + p.Reversals > 0) positions.Add(p);
+        }
+        var statements = new List<PeriodStatement>();
+        foreach (var p in positions)
+        {
+            var existing = await GetStatementAsync(period, p.Home, p.Treatment, ct).ConfigureAwait(false);
+            if (existing is not null) { statements.Add(existing); continue; }
+            var e = new TableEntity(StatementPartition(period), $"{p.Home}|{p.Treatment}")
+            {
+                ["Postings"] = p.Postings,
+                ["Reversals"] = p.Reversals,
+                ["HomeStatus"] = StatementStatus.Pending,
+                ["TreatmentStatus"] = StatementStatus.Pending,
+                ["ClosedAt"] = now,
+            };
+            LedgerRows.WriteFunds(e, p.Funds);
+            try { await _periods.AddEntityAsync(e, ct).ConfigureAwait(false); }
+            catch (RequestFailedException x) when (x.Status == 409) { }
+            statements.Add((await GetStatementAsync(period, p.Home, p.Treatment, ct).ConfigureAwait(false))!);
+        }
+        await _periods.UpsertEntityAsync(new TableEntity(PeriodPartition, period.ToString()) { ["Status"] = "closed", ["ClosedAt"] = now }, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+        _closed[period] = true;
+        return statements;
+    }
+
+    private async Task<PairPosition> FreezeAsync(ClearingPeriod period, RegionCode home, RegionCode treatment, int shard, CancellationToken ct)
+    {
+        var partition = LedgerRows.Partition(period, home, treatment, shard);
+        while (true)
+        {
+            var r = await _ledger.GetEntityIfExistsAsync<TableEntity>(partition, LedgerRows.CounterRow, cancellationToken: ct).ConfigureAwait(false);
+            try
+            {
+                if (!r.HasValue)
+                {
+                    var empty = PairPosition.Empty(period, home, treatment);
+                    await _ledger.AddEntityAsync(LedgerRows.Counter(partition, empty, true), ct).ConfigureAwait(false);
+                    return empty;
+                }
+                var position = LedgerRows.CounterPosition(r.Value!, period, home, treatment);
+                if (r.Value!.GetBoolean("Frozen") != true)
+                    await _ledger.UpdateEntityAsync(LedgerRows.Counter(partition, position, true), r.Value!.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                return position;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // A posting committed meanwhile: read the counter again and freeze that.
+            }
+        }
+    }
+
+    private static string StatementPartition(ClearingPeriod period) => $"statement|{period}";
+
+    public async Task<PeriodStatement?> GetStatementAsync(ClearingPeriod period, RegionCode home, RegionCode treatment, CancellationToken ct)
+    {
+        var r = await _periods.GetEntityIfExistsAsync<TableEntity>(StatementPartition(period), $"{home}|{treatment}", cancellationToken: ct).ConfigureAwait(false);
+        return r.HasValue ? Statement(period, r.Value!) : null;
+    }
+
+    public async Task<IReadOnlyList<PeriodStatement>> StatementsAsync(ClearingPeriod period, CancellationToken ct)
+    {
+        var list = new List<PeriodStatement>();
+        await foreach (var e in _periods.QueryAsync<TableEntity>(x => x.PartitionKey == StatementPartition(period), cancellationToken: ct).ConfigureAwait(false))
+            list.Add(Statement(period, e));
+        return list;
+    }
+
+    private static PeriodStatement Statement(ClearingPeriod period, TableEntity e)
+    {
+        var sep = e.RowKey.IndexOf('|');
+        return new PeriodStatement(period, RegionCode.Parse(e.RowKey[..sep]), RegionCode.Parse(e.RowKey[(sep + 1)..]), LedgerRows.ReadFunds(e),
+            e.GetInt32("Postings") ?? 0, e.GetInt32("Reversals") ?? 0, e.GetString("HomeStatus") ?? StatementStatus.Pending,
+            e.GetString("TreatmentStatus") ?? StatementStatus.Pending, e.GetString("DisputeReason"),
+            JsonConvert.DeserializeObject<List<string>>(e.GetString("DisputedSettlementIds") ?? "[]")!, e.GetDateTimeOffset("ClosedAt") ?? default);
+    }
+
+    /// <summary>A side confirms or disputes a statement. A dispute never changes the ledger; a correction is a new entry.</summary>
+    public async Task<PeriodStatement?> RespondAsync(ClearingPeriod period, RegionCode home, RegionCode treatment, RegionCode side, bool confirm,
+        string? reason, IReadOnlyList<string> settlementIds, CancellationToken ct)
+    {
+        var field = side == home ? "HomeStatus" : side == treatment ? "TreatmentStatus" : throw new ArgumentException("Only the two regions of the pair respond.");
+        var e = new TableEntity(StatementPartition(period), $"{home}|{treatment}") { [field] = confirm ? StatementStatus.Confirmed : StatementStatus.Disputed };
+        if (!confirm)
+        {
+            e["DisputeReason"] = reason;
+            e["DisputedSettlementIds"] = JsonConvert.SerializeObject(settlementIds);
+        }
+        try { await _periods.UpdateEntityAsync(e, ETag.All, TableUpdateMode.Merge, ct).ConfigureAwait(false); }
+        catch (RequestFailedException x) when (x.Status == 404) { return null; }
+        return await GetStatementAsync(period, home, treatment, ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<(string Period, string Status)>> PeriodsAsync(CancellationToken ct)
+    {
+        var list = new List<(string, string)>();
+        await foreach (var e in _periods.QueryAsync<TableEntity>(x => x.PartitionKey == PeriodPartition, cancellationToken: ct).ConfigureAwait(false))
+            list.Add((e.RowKey, e.GetString("Status") ?? "open"));
+        return list;
+    }
+
+    public async Task<IReadOnlyList<JournalEntry>> EntriesBySettlementAsync(string settlementKey, CancellationToken ct)
+    {
+        var list = new List<JournalEntry>();
+        await foreach (var idx in _ledger.QueryAsync<TableEntity>(x => x.PartitionKey == LedgerRows.SettlementIndex(settlementKey), cancellationToken: ct).ConfigureAwait(false))
+        {
+            var r = await _ledger.GetEntityIfExistsAsync<TableEntity>(idx.GetString("Partition"), LedgerRows.JournalRow(settlementKey, int.Parse(idx.RowKey, System.Globalization.CultureInfo.InvariantCulture)), cancellationToken: ct).ConfigureAwait(false);
+            if (r.HasValue) list.Add(LedgerRows.FromEntity(r.Value!));
+        }
+        return list.OrderBy(e => e.Sequence).ToList();
+    }
+
+    /// <summary>Journal entries of a pair in a period, one page (the continuation token is opaque).</summary>
+    public async Task<(IReadOnlyList<JournalEntry> Items, string? Continuation)> EntriesByPairAsync(ClearingPeriod period, RegionCode home, RegionCode treatment, int pageSize, string? continuation, CancellationToken ct)
+    {
+        var from = $"{period}|{home}|{treatment}|s";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {from} and PartitionKey lt {from + "~"} and RowKey ge {"journal-"} and RowKey lt {"journal-~"}");
+        await foreach (var page in _ledger.QueryAsync<TableEntity>(filter, maxPerPage: pageSize, cancellationToken: ct).AsPages(continuation, pageSize).ConfigureAwait(false))
+            return (page.Values.Select(LedgerRows.FromEntity).ToList(), page.ContinuationToken);
+        return ([], null);
+    }
+
+    public async Task<(IReadOnlyList<JournalEntry> Items, string? Continuation)> EntriesByHospitalAsync(string hospitalCode, ClearingPeriod period, int pageSize, string? continuation, CancellationToken ct)
+    {
+        await foreach (var page in _ledger.QueryAsync<TableEntity>(x => x.PartitionKey == LedgerRows.HospitalIndex(hospitalCode, period), maxPerPage: pageSize, cancellationToken: ct).AsPages(continuation, pageSize).ConfigureAwait(false))
+        {
+            var items = new List<JournalEntry>();
+            foreach (var idx in page.Values)
+            {
+                var sep = idx.RowKey.LastIndexOf('|');
+                var r = await _ledger.GetEntityIfExistsAsync<TableEntity>(idx.GetString("Partition"),
+                    LedgerRows.JournalRow(idx.RowKey[..sep], int.Parse(idx.RowKey[(sep + 1)..], System.Globalization.CultureInfo.InvariantCulture)), cancellationToken: ct).ConfigureAwait(false);
+                if (r.HasValue) items.Add(LedgerRows.FromEntity(r.Value!));
+            }
+            return (items, page.ContinuationToken);
+        }
+        return ([], null);
+    }
+
+    /// <summary>Every journal (verification only: a full scan).</summary>
+    public async IAsyncEnumerable<JournalEntry> AllJournalsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var e in _ledger.QueryAsync<TableEntity>(x => x.RowKey.CompareTo("journal-") >= 0 && x.RowKey.CompareTo("journal-~") < 0, cancellationToken: ct).ConfigureAwait(false))
+            yield return LedgerRows.FromEntity(e);
+    }
+
+    /// <summary>Every shard counter with its partition (verification only).</summary>
+    public async IAsyncEnumerable<(string Partition, PairPosition Position)> AllCountersAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var e in _ledger.QueryAsync<TableEntity>(x => x.RowKey == LedgerRows.CounterRow, cancellationToken: ct).ConfigureAwait(false))
+        {
+            var parts = e.PartitionKey.Split('|');
+            yield return (e.PartitionKey, LedgerRows.CounterPosition(e, ClearingPeriod.Parse(parts[0]), RegionCode.Parse(parts[1]), RegionCode.Parse(parts[2])));
+        }
+    }
+}
