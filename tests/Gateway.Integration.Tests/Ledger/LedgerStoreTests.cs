@@ -1,0 +1,137 @@
+using Gateway.Domain;
+using Gateway.Storage;
+using Gateway.TestSupport;
+
+namespace Gateway.Integration.Tests.Ledger;
+
+public sealed class AzuriteHost : IAsyncLifetime
+{
+    public AzuriteFixture Azurite { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Azurite = await AzuriteFixture.StartAsync();
+
+    public async Task DisposeAsync() => await Azurite.DisposeAsync();
+}
+
+/// <summary>A fixed clock the test moves.</summary>
+public sealed class TestClock(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+    public override DateTimeOffset GetUtcNow() => Now;
+}
+
+/// <summary>The ledger on real Azurite; each test uses its own storage account tables (fresh Azurite per class).</summary>
+public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHost>
+{
+    private static readonly RegionCode Nanchong = RegionCode.Parse("511300");
+    private static readonly RegionCode Shenzhen = RegionCode.Parse("440300");
+    private static readonly RegionCode Dongguan = RegionCode.Parse("441900");
+    private static readonly RegionCode[] Regions = [RegionCode.Parse("350200"), Shenzhen, Dongguan, Nanchong];
+    private static readonly DateTimeOffset MidMay = new(2026, 5, 15, 8, 0, 0, TimeSpan.Zero);
+
+    private async Task<(LedgerStore Ledger, GatewayStorage Storage, TestClock Clock)> FreshAsync(string test)
+    {
+        // One Azurite per class; distinct hospital/settlement keys and periods keep tests apart.
+        var storage = new GatewayStorage(host.Azurite.ConnectionString);
+        await storage.EnsureCreatedAsync();
+        var clock = new TestClock(MidMay);
+        return (new LedgerStore(storage, Regions, clock), storage, clock);
+    }
+
+    private static LedgerPosting Posting(string key, decimal basic, RegionCode? home = null, RegionCode? treatment = null) =>
+        new(key, "H440300001", home ?? Nanchong, treatment ?? Shenzhen, new FundAmounts(basic, 0m, 0m, 0m, 10m), basic + 110m, 100m);
+
+    [Fact]
+    public async Task A_replayed_posting_posts_nothing_twice()
+    {
+        var (ledger, _, _) = await FreshAsync("replay");
+        var period = new ClearingPeriod(2031, 1);
+        var at = new DateTimeOffset(2031, 1, 10, 0, 0, 0, TimeSpan.Zero);
+        var first = await ledger.PostAsync(Posting("H440300001~replay-1", 100m), at, CancellationToken.None);
+        var again = await ledger.PostAsync(Posting("H440300001~replay-1", 100m), at, CancellationToken.None);
+        Assert.Equal(first.Period, again.Period);
+        var positions = await ledger.PositionsAsync(period, CancellationToken.None);
+        var pair = Assert.Single(positions);
+        Assert.Equal(1, pair.Postings);
+        Assert.Equal(110m, pair.Total);
+        Assert.Single(await ledger.EntriesBySettlementAsync("H440300001~replay-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_reversal_after_close_goes_to_the_open_period_and_a_late_replay_still_finds_the_original()
+    {
+        var (ledger, _, _) = await FreshAsync("reverse");
+        var may = new ClearingPeriod(2032, 5);
+        var inMay = new DateTimeOffset(2032, 5, 20, 0, 0, 0, TimeSpan.Zero);
+        await ledger.PostAsync(Posting("H440300001~rev-1", 500m), inMay, CancellationToken.None);
+        var statements = await ledger.CloseAsync(may, CancellationToken.None);
+        Assert.Equal(510m, Assert.Single(statements).Total);
+
+        var reversal = await ledger.ReverseAsync("H440300001~rev-1", new DateTimeOffset(2032, 5, 31, 23, 0, 0, TimeSpan.Zero), CancellationToken.None);
+        Assert.Equal(may.Next(), reversal.Period); // May is closed: the reversal lands in June
+        Assert.Equal(-510m, reversal.Funds.Total);
+
+        var replay = await ledger.PostAsync(Posting("H440300001~rev-1", 500m), inMay, CancellationToken.None);
+        Assert.Equal(may, replay.Period);
+        Assert.Equal(2, (await ledger.EntriesBySettlementAsync("H440300001~rev-1", CancellationToken.None)).Count);
+        var june = Assert.Single(await ledger.PositionsAsync(may.Next(), CancellationToken.None));
+        Assert.Equal((-510m, 0, 1), (june.Total, june.Postings, june.Reversals));
+        var mayStatement = Assert.Single(await ledger.StatementsAsync(may, CancellationToken.None));
+        Assert.Equal(510m, mayStatement.Total);
+    }
+
+    [Fact]
+    public async Task Closing_twice_gives_the_same_statements_and_later_postings_go_to_the_next_period()
+    {
+        var (ledger, _, _) = await FreshAsync("close");
+        var period = new ClearingPeriod(2033, 3);
+        var at = new DateTimeOffset(2033, 3, 3, 0, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 12; i++) await ledger.PostAsync(Posting($"H440300001~close-{i}", 10m * (i + 1), i % 2 == 0 ? Nanchong : Dongguan), at, CancellationToken.None);
+        var first = await ledger.CloseAsync(period, CancellationToken.None);
+        var second = await ledger.CloseAsync(period, CancellationToken.None);
+        Assert.Equal(first.OrderBy(s => s.Home.Value).Select(s => (s.Home, s.Treatment, s.Total, s.Postings)), second.OrderBy(s => s.Home.Value).Select(s => (s.Home, s.Treatment, s.Total, s.Postings)));
+        Assert.Equal(12, first.Sum(s => s.Postings));
+        var late = await ledger.PostAsync(Posting("H440300001~close-late", 1m), at, CancellationToken.None);
+        Assert.Equal(period.Next(), late.Period);
+        Assert.Equal(12, (await ledger.PositionsAsync(period, CancellationToken.None)).Sum(p => p.Postings));
+    }
+
+    [Fact]
+    public async Task Postings_racing_a_close_land_exactly_once_in_one_of_the_two_periods()
+    {
+        var (ledger, _, _) = await FreshAsync("race");
+        var period = new ClearingPeriod(2034, 7);
+        var at = new DateTimeOffset(2034, 7, 30, 0, 0, 0, TimeSpan.Zero);
+        var posts = Enumerable.Range(0, 60).Select(i => Task.Run(() => ledger.PostAsync(Posting($"H440300001~race-{i}", 1m + i), at, CancellationToken.None))).ToList();
+        await Task.Delay(30);
+        var statements = await ledger.CloseAsync(period, CancellationToken.None);
+        var entries = await Task.WhenAll(posts);
+        var inPeriod = entries.Where(e => e.Period == period).ToList();
+        var statement = Assert.Single(statements);
+        Assert.Equal(inPeriod.Count, statement.Postings);
+        Assert.Equal(inPeriod.Sum(e => e.Funds.Total), statement.Total);
+        var next = (await ledger.PositionsAsync(period.Next(), CancellationToken.None)).SingleOrDefault();
+        Assert.Equal(60, statement.Postings + (next?.Postings ?? 0));
+        Assert.Equal(entries.Sum(e => e.Funds.Total), statement.Total + (next?.Total ?? 0m));
+    }
+
+    [Fact]
+    public async Task Close_costs_the_same_storage_operations_for_few_and_many_settlements()
+    {
+        async Task<long> CloseCost(int settlements, ClearingPeriod period)
+        {
+            var counter = new StorageRoundTripCounter();
+            var storage = new GatewayStorage(host.Azurite.ConnectionString, counter);
+            var ledger = new LedgerStore(storage, Regions, new TestClock(MidMay));
+            var at = new DateTimeOffset(period.Year, period.Month, 2, 0, 0, 0, TimeSpan.Zero);
+            await Parallel.ForEachAsync(Enumerable.Range(0, settlements), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+                async (i, ct) => await ledger.PostAsync(Posting($"H440300001~cost-{period}-{i}", 1m, i % 3 == 0 ? Dongguan : Nanchong), at, ct));
+            var before = counter.Count;
+            await ledger.CloseAsync(period, CancellationToken.None);
+            return counter.Count - before;
+        }
+        var few = await CloseCost(20, new ClearingPeriod(2035, 1));
+        var many = await CloseCost(400, new ClearingPeriod(2035, 2));
+        Assert.Equal(few, many);
+    }
+}
