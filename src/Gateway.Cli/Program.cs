@@ -1,1 +1,11 @@
-Console.WriteLine("gateway-cli");
+using System.CommandLine;
+using Gateway.Cli.Evaluate;
+using Gateway.Cli.Verify;
+
+// gateway-cli: the verbs ./gateway passes through (evaluate, verify, ...). One file per verb.
+var root = new RootCommand("Gateway command line: policy what-if, store verification.")
+{
+    EvaluateCommand.Create(),
+    VerifyCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,102 @@
+using Gateway.Contracts;
+using Gateway.Domain;
+
+namespace Gateway.Storage;
+
+/// <summary>One invariant checked, with what broke it.</summary>
+public sealed record InvariantResult(string Name, int Checked, IReadOnlyList<string> Violations)
+{
+    public bool Holds => Violations.Count == 0;
+}
+
+/// <summary>
+/// The invariants anyone can check against a store (gateway-cli verify): every journal balances; positions equal the
+/// sum of journals; nets sum to zero; every completed settlement has exactly one journal (plus its reversal if
+/// cancelled) and no journal lacks its settlement; accumulators equal the sum of the applied settlements' deltas.
+/// </summary>
+public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCode> regions)
+{
+    private const int MaxListed = 20;
+
+    public async Task<IReadOnlyList<InvariantResult>> VerifyAsync(CancellationToken ct)
+    {
+        var ledger = new LedgerStore(storage, regions, TimeProvider.System);
+        var journals = new List<JournalEntry>();
+        var unbalanced = new List<string>();
+        await foreach (var j in ledger.AllJournalsAsync(ct).ConfigureAwait(false))
+        {
+            journals.Add(j);
+            if (!j.IsBalanced) unbalanced.Add($"{j.SettlementKey}/{j.Sequence}");
+        }
+
+        var counters = new Dictionary<(ClearingPeriod, RegionCode, RegionCode), PairPosition>();
+        await foreach (var (_, p) in ledger.AllCountersAsync(ct).ConfigureAwait(false))
+        {
+            var k = (p.Period, p.Home, p.Treatment);
+            counters[k] = counters.TryGetValue(k, out var c) ? PairPosition.Sum([c, p], p.Period, p.Home, p.Treatment) : p;
+        }
+        var fromJournals = PairPosition.FromJournals(journals).ToDictionary(p => (p.Period, p.Home, p.Treatment));
+        var positionViolations = new List<string>();
+        foreach (var k in counters.Keys.Union(fromJournals.Keys))
+        {
+            var a = counters.GetValueOrDefault(k) ?? PairPosition.Empty(k.Item1, k.Item2, k.Item3);
+            var b = fromJournals.GetValueOrDefault(k) ?? PairPosition.Empty(k.Item1, k.Item2, k.Item3);
+            if (a.Funds != b.Funds || a.Postings != b.Postings || a.Reversals != b.Reversals)
+                positionViolations.Add($"{k.Item1} {k.Item2}→{k.Item3}: counters {a.Total:0.00} ({a.Postings}/{a.Reversals}) ≠ journals {b.Total:0.00} ({b.Postings}/{b.Reversals})");
+        }
+
+        var netViolations = counters.Values.GroupBy(p => p.Period)
+            .Select(g => (g.Key, Sum: Netting.Compute(g).Sum)).Where(x => x.Sum != 0m).Select(x => $"{x.Key}: nets sum to {x.Sum}").ToList();
+
+        var byKey = journals.GroupBy(j => j.SettlementKey).ToDictionary(g => g.Key, g => g.Select(j => j.Sequence).OrderBy(s => s).ToList());
+        var settlementViolations = new List<string>();
+        var settled = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var s in new SettlementStore(storage).AllAsync(ct).ConfigureAwait(false))
+        {
+            seen.Add(s.SettlementId);
+            var seqs = byKey.GetValueOrDefault(s.SettlementId) ?? [];
+            var expected = s.Status switch
+            {
+                SettlementStatus.Completed => [0],
+                SettlementStatus.Cancelled => [0, 1],
+                _ => new List<int>(),
+            };
+            if (s.Status is SettlementStatus.Completed or SettlementStatus.Cancelled) settled++;
+            if (!seqs.SequenceEqual(expected)) settlementViolations.Add($"{s.SettlementId} is {s.Status} with journals [{string.Join(",", seqs)}]");
+        }
+        foreach (var key in byKey.Keys.Where(k => !seen.Contains(k))) settlementViolations.Add($"journal for unknown settlement {key}");
+
+        var members = new MemberStore(storage);
+        var sums = new Dictionary<(string, int), AnnualAccumulators>();
+        await foreach (var (partition, marker) in members.AllMarkersAsync(ct).ConfigureAwait(false))
+        {
+            if (marker.Status != AppliedStatus.Applied || marker.DeltaJson.Length == 0) continue;
+            var delta = GatewayJson.Deserialize<AccumulatorDeltaDto>(marker.DeltaJson).ToDomain();
+            var k = (partition, delta.Year);
+            sums[k] = (sums.GetValueOrDefault(k) ?? AnnualAccumulators.Empty(delta.Year)).Apply(delta);
+        }
+        var accumulatorViolations = new List<string>();
+        var accumulatorRows = 0;
+        await foreach (var (partition, acc) in members.AllAccumulatorsAsync(ct).ConfigureAwait(false))
+        {
+            accumulatorRows++;
+            var expected = sums.GetValueOrDefault((partition, acc.Year)) ?? AnnualAccumulators.Empty(acc.Year);
+            if (!expected.SameAs(acc)) accumulatorViolations.Add($"{partition} {acc.Year}: stored basic {acc.BasicPaid:0.00}/admissions {acc.Admissions}, settlements sum to {expected.BasicPaid:0.00}/{expected.Admissions}");
+            sums.Remove((partition, acc.Year));
+        }
+        foreach (var ((partition, year), _) in sums) accumulatorViolations.Add($"{partition} {year}: applied settlements but no accumulator row");
+
+        return
+        [
+            new("every journal balances (Σ debit = Σ credit)", journals.Count, Cap(unbalanced)),
+            new("positions equal the sum of journals", counters.Count, Cap(positionViolations)),
+            new("region nets sum to zero in every period", counters.Values.Select(p => p.Period).Distinct().Count(), Cap(netViolations)),
+            new("every completed settlement has exactly one journal (plus its reversal if cancelled)", settled, Cap(settlementViolations)),
+            new("accumulators equal the sum of their settlements' deltas", accumulatorRows, Cap(accumulatorViolations)),
+        ];
+    }
+
+    private static IReadOnlyList<string> Cap(List<string> list) =>
+        list.Count <= MaxListed ? list : [.. list.Take(MaxListed), $"… and {list.Count - MaxListed} more"];
+}
