@@ -215,7 +215,8 @@ public static class ClearingApi
 
     private static IResult Unauthorized(HttpRequest r)
     {
-        r.HttpContext.Response.Headers.WWWAuthenticate = "Basic realm=\"clearing\"";
+        // The pages sign in with their own form: no browser credential prompt for their requests.
+        if (r.Headers["X-Requested-With"] != "XMLHttpRequest") r.HttpContext.Response.Headers.WWWAuthenticate = "Basic realm=\"clearing\"";
         return new Problem("unauthenticated", 401, "Sign in", "A clearing-staff credential (HTTP Basic) is required.").ToResult();
     }
 }

@@ -18,9 +18,10 @@ public static class ClearingPages
     public static void Map(WebApplication app)
     {
         var root = Path.Combine(AppContext.BaseDirectory, "clearing");
-        app.MapGet("/api/clearing", () => Results.Redirect("/api/clearing/"));
-        app.MapGet("/api/clearing/{*path}", (string? path) =>
+        app.MapGet("/api/clearing/{*path}", (HttpRequest request, string? path) =>
         {
+            // The pages use relative URLs: the folder needs its trailing slash.
+            if (string.IsNullOrEmpty(path) && !request.Path.Value!.EndsWith('/')) return Results.Redirect("/api/clearing/");
             var relative = string.IsNullOrEmpty(path) ? "index.html" : path;
             var full = Path.GetFullPath(Path.Combine(root, relative));
             if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full))

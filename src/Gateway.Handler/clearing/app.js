@@ -8,6 +8,7 @@ const FUNDS = [
   ["assistance", "Assistance 医疗救助"], ["personalAccount", "Personal account 个人账户"], ["total", "Total 合计"],
 ];
 const app = document.getElementById("app");
+let generation = 0; // a newer render wins over a slower, older one
 
 const money = v => Number(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const esc = s => String(s ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -18,7 +19,7 @@ function credentials() { return sessionStorage.getItem("clearing-auth"); }
 function user() { return JSON.parse(sessionStorage.getItem("clearing-user") || "null"); }
 
 async function api(path, options = {}) {
-  const response = await fetch(API + path, { ...options, headers: { ...(options.headers || {}), Authorization: "Basic " + credentials() } });
+  const response = await fetch(API + path, { ...options, headers: { ...(options.headers || {}), Authorization: "Basic " + credentials(), "X-Requested-With": "XMLHttpRequest" } });
   if (response.status === 401) { signOut(); throw new Error("Please sign in again."); }
   const type = response.headers.get("content-type") || "";
   const body = type.includes("json") ? await response.json() : await response.text();
@@ -27,7 +28,7 @@ async function api(path, options = {}) {
 }
 
 async function download(path, fileName) {
-  const response = await fetch(API + path, { headers: { Authorization: "Basic " + credentials() } });
+  const response = await fetch(API + path, { headers: { Authorization: "Basic " + credentials(), "X-Requested-With": "XMLHttpRequest" } });
   if (!response.ok) { alert((await response.json()).detail); return; }
   const url = URL.createObjectURL(await response.blob());
   const a = Object.assign(document.createElement("a"), { href: url, download: fileName });
@@ -40,6 +41,7 @@ function signOut() {
 }
 
 function renderSignIn(message) {
+  generation++;
   document.getElementById("nav").hidden = true;
   app.innerHTML = `
     <div class="card signin">
@@ -54,15 +56,16 @@ function renderSignIn(message) {
   document.getElementById("signin").addEventListener("submit", async e => {
     e.preventDefault();
     const f = new FormData(e.target);
-    sessionStorage.setItem("clearing-auth", btoa(unescape(encodeURIComponent(`${f.get("user")}:${f.get("password")}`))));
-    try {
-      const me = await api("/me");
-      sessionStorage.setItem("clearing-user", JSON.stringify(me));
-      location.hash = "#/";
-    } catch (err) {
-      sessionStorage.clear();
+    const auth = btoa(unescape(encodeURIComponent(`${f.get("user")}:${f.get("password")}`)));
+    const response = await fetch(API + "/me", { headers: { Authorization: "Basic " + auth, "X-Requested-With": "XMLHttpRequest" } });
+    if (!response.ok) {
       document.getElementById("signin-error").textContent = "Wrong user or password 用户名或密码错误";
+      return;
     }
+    sessionStorage.setItem("clearing-auth", auth);
+    sessionStorage.setItem("clearing-user", JSON.stringify(await response.json()));
+    location.hash = "#/";
+    render();
   });
 }
 
@@ -82,6 +85,7 @@ function chart(nets) {
 }
 
 async function renderOverview(period) {
+  const mine = generation;
   const periods = await api("/periods");
   period = period || periods.current;
   const data = await api(`/periods/${period}/positions`);
@@ -106,6 +110,7 @@ async function renderOverview(period) {
     ${data.netting.instructions.map(i => `<tr><td>${esc(i.from)}</td><td>${esc(i.to)}</td>${num(i.amount)}</tr>`).join("") || `<tr><td colspan="3">None 无</td></tr>`}</tbody></table>`;
   const statementRows = statements.map(s => `<tr><td><a href="#/pair/${period}/${s.home}/${s.treatment}">${esc(s.home)} → ${esc(s.treatment)}</a></td>${num(s.funds.total)}<td class="num">${s.settlements}</td>
     <td><span class="status ${esc(s.homeStatus)}">${esc(s.homeStatus)}</span></td><td><span class="status ${esc(s.treatmentStatus)}">${esc(s.treatmentStatus)}</span></td></tr>`).join("");
+  if (mine !== generation) return;
   app.innerHTML = `
     <div class="toolbar">
       <h1>Period 清算期 ${esc(period)} <span class="status ${data.closed ? "closed" : ""}" id="period-status">${data.closed ? "closed 已关账" : "open 开放"}</span></h1>
@@ -130,6 +135,7 @@ async function renderOverview(period) {
 }
 
 async function renderPair(period, home, treatment, query) {
+  const mine = generation;
   const data = await api(`/periods/${period}/statements/${home}/${treatment}`);
   const params = new URLSearchParams(query || "");
   const entries = await api(`/periods/${period}/entries?home=${home}&treatment=${treatment}&pageSize=20${params.get("page") ? "&page=" + encodeURIComponent(params.get("page")) : ""}`);
@@ -138,6 +144,7 @@ async function renderPair(period, home, treatment, query) {
     && (!filter.min || Number(e.funds.total) >= Number(filter.min)) && (!filter.max || Number(e.funds.total) <= Number(filter.max)));
   const s = data.statement, p = data.position;
   const fundsRow = f => FUNDS.map(([k]) => num(f[k])).join("");
+  if (mine !== generation) return;
   app.innerHTML = `
     <p><a href="#/period/${period}">← Period 清算期 ${esc(period)}</a></p>
     <h1>${region(home)} → ${region(treatment)}</h1>
@@ -189,11 +196,13 @@ async function renderPair(period, home, treatment, query) {
 }
 
 async function renderSettlement(id) {
+  const mine = generation;
   const data = await api(`/settlements/${encodeURIComponent(id)}`);
   const s = data.settlement, split = s.split || {};
   const parts = [["total", "Total 总费用"], ["fullSelfPay", "Full self-pay 全自费"], ["overLimitSelfPay", "Over-limit 超限价自费"], ["preSelfPay", "Pre-self-pay 先行自付"],
     ["inScope", "In scope 政策范围内"], ["deductible", "Deductible 起付线"], ["basicFund", "Basic fund 统筹基金"], ["supplementaryFund", "Supplementary 补充"],
     ["majorIllnessFund", "Major illness 大病保险"], ["assistanceFund", "Assistance 医疗救助"], ["accountPay", "Personal account 个人账户"], ["cashPay", "Cash 现金"]];
+  if (mine !== generation) return;
   app.innerHTML = `
     <p><a href="javascript:history.back()">← Back 返回</a></p>
     <h1>Settlement 结算 ${esc(s.settlementId)} <span class="status ${esc(s.status)}">${esc(s.status)}</span></h1>
@@ -210,7 +219,9 @@ async function renderSettlement(id) {
 }
 
 async function renderReconciliations() {
+  const mine = generation;
   const list = await api("/reconciliations");
+  if (mine !== generation) return;
   app.innerHTML = `<h1>Hospital reconciliation 医院对账</h1>
     <div class="card"><table id="reconciliations"><thead><tr><th>Hospital 医院</th><th>From 起</th><th>To 止</th><th>Status 状态</th><th class="num">Count 笔数</th><th class="num">Total 总额</th><th class="num">Fund 基金</th><th class="num">Cash 现金</th><th>Differences 差异</th></tr></thead><tbody>
     ${list.map(r => `<tr class="${r.status === "matched" ? "" : "diff"}"><td>${esc(r.hospital)}</td><td>${esc(r.from)}</td><td>${esc(r.to)}</td><td><span class="status ${esc(r.status)}">${esc(r.status)}</span></td>
@@ -220,6 +231,7 @@ async function renderReconciliations() {
 }
 
 async function render() {
+  generation++;
   const [path, query] = location.hash.replace(/^#/, "").split("?");
   const parts = path.split("/").filter(Boolean);
   if (!credentials()) { renderSignIn(); return; }
