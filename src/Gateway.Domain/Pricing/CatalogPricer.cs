@@ -73,24 +73,42 @@ public static class CatalogPricer
         if (e.Lines.Count > MaxLines)
             throw Reject(RejectionCode.InvalidEncounter, $"An encounter has at most {MaxLines} lines.", "/lines");
 
-        var seen = new HashSet<int>();
+        // Duplicate line numbers: sort a copy on the stack for ordinary encounters (no allocation on the hot path).
+        var count = e.Lines.Count;
+        Span<int> numbers = count <= 256 ? stackalloc int[count] : new int[count];
+        for (var i = 0; i < count; i++) numbers[i] = e.Lines[i].LineNo;
+        numbers.Sort();
+        for (var i = 1; i < count; i++)
+        {
+            if (numbers[i] == numbers[i - 1])
+                throw Reject(RejectionCode.DuplicateLineNumber, $"Line number {numbers[i]} appears more than once.", $"/lines/{IndexOfSecond(e.Lines, numbers[i])}/lineNo");
+        }
         decimal total = 0m;
-        for (var i = 0; i < e.Lines.Count; i++)
+        for (var i = 0; i < count; i++)
         {
             var l = e.Lines[i];
-            var at = $"/lines/{i}";
-            if (!seen.Add(l.LineNo))
-                throw Reject(RejectionCode.DuplicateLineNumber, $"Line number {l.LineNo} appears more than once.", at + "/lineNo");
             if (l.Quantity <= 0m || l.UnitPrice < 0m || l.Amount < 0m || l.Amount > Money.AbsurdAmount || l.UnitPrice > Money.AbsurdAmount || l.Quantity > 1_000_000m)
-                throw Reject(RejectionCode.NegativeOrAbsurdAmount, $"Line {l.LineNo}: quantity must be positive, prices and amounts non-negative and below {Money.AbsurdAmount:0}.", at);
+                throw Reject(RejectionCode.NegativeOrAbsurdAmount, $"Line {l.LineNo}: quantity must be positive, prices and amounts non-negative and below {Money.AbsurdAmount:0}.", $"/lines/{i}");
             if (decimal.Round(l.Amount, 2) != l.Amount || decimal.Round(l.UnitPrice, 4) != l.UnitPrice)
-                throw Reject(RejectionCode.NegativeOrAbsurdAmount, $"Line {l.LineNo}: amounts have at most two decimals (unit price four).", at + "/amount");
+                throw Reject(RejectionCode.NegativeOrAbsurdAmount, $"Line {l.LineNo}: amounts have at most two decimals (unit price four).", $"/lines/{i}/amount");
             if (Math.Abs(l.Quantity * l.UnitPrice - l.Amount) > 0.01m)
-                throw Reject(RejectionCode.LineArithmetic, $"Line {l.LineNo}: amount {l.Amount:0.00} is not quantity {l.Quantity} × unit price {l.UnitPrice} within 0.01.", at + "/amount");
+                throw Reject(RejectionCode.LineArithmetic, $"Line {l.LineNo}: amount {l.Amount:0.00} is not quantity {l.Quantity} × unit price {l.UnitPrice} within 0.01.", $"/lines/{i}/amount");
             total += l.Amount;
         }
         if (total > Money.AbsurdAmount)
             throw Reject(RejectionCode.NegativeOrAbsurdAmount, $"The encounter total exceeds {Money.AbsurdAmount:0}.", "/lines");
+    }
+
+    private static int IndexOfSecond(IReadOnlyList<EncounterLine> lines, int lineNo)
+    {
+        var seen = false;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (lines[i].LineNo != lineNo) continue;
+            if (seen) return i;
+            seen = true;
+        }
+        return 0;
     }
 
     private static RejectedException Reject(RejectionCode code, string detail, string pointer) => new(new Rejection(code, detail, pointer));
