@@ -39,6 +39,9 @@ services.AddSingleton(sp => new LedgerStore(sp.GetRequiredService<GatewayStorage
 services.AddSingleton<IReplyEffects, LedgerReplyEffects>();
 services.AddSingleton<CancelSettlementFunction>();
 services.AddSingleton<ReconcileFunction>();
+services.AddSingleton<ListSettlementsFunction>();
+services.AddSingleton<NotifyHospitalFunction>();
+services.AddHttpClient<CallbackSender>(c => c.Timeout = TimeSpan.FromSeconds(30));
 services.AddSingleton<ReconciliationStore>();
 services.AddSingleton<ClosePeriodFunction>();
 services.AddSingleton(new ClearingUsers(settings.DataDirectory, builder.Configuration, settings.Demo));
@@ -63,6 +66,8 @@ app.Use(async (context, next) =>
 // Forwarded HTTP functions (enableForwardingHttpRequest): the host passes the request at its own path.
 app.MapGet("/api/v1/health", () => Results.Json(new { status = "ok" }));
 app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
+app.MapGet("/api/v1/settlements", (HttpRequest r, ListSettlementsFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
+app.MapGet("/api/v1/openapi.json", () => Results.File(Path.Combine(AppContext.BaseDirectory, "openapi.json"), "application/json"));
 app.MapGet("/api/v1/settlements/{id}", (HttpRequest r, string id, GetSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
 app.MapPost("/api/v1/settlements/{id}/cancel", (HttpRequest r, string id, CancelSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
 app.MapPost("/api/v1/reconciliations", (HttpRequest r, ReconcileFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
@@ -76,6 +81,8 @@ app.MapPost("/EvaluateHome{region}", (HttpRequest r, string region, EvaluateHome
     Invoke(r, "EvaluateHome" + region, d, (inv, c) => f.HandleAsync(region, inv, c), ct));
 app.MapPost("/ApplyReply", (HttpRequest r, ApplyReplyFunction f, DeadLetterRecorder d, CancellationToken ct) =>
     Invoke(r, "ApplyReply", d, f.HandleAsync, ct));
+app.MapPost("/NotifyHospital", (HttpRequest r, NotifyHospitalFunction f, DeadLetterRecorder d, CancellationToken ct) =>
+    Invoke(r, "NotifyHospital", d, f.HandleAsync, ct));
 app.MapPost("/SweepSettlements", async (SweepSettlementsFunction f, CancellationToken ct) => (await f.HandleAsync(ct)).ToResult());
 app.MapPost("/ClosePeriod", async (ClosePeriodFunction f, CancellationToken ct) => (await f.HandleAsync(ct)).ToResult());
 

@@ -18,9 +18,11 @@ public sealed class EndToEndTests(GatewayHost host)
     [Fact]
     public async Task Spec_example_A_settles_end_to_end_to_the_cent()
     {
+        // A member of their own, so no other test's settlements move their accumulators.
+        var member = await Members.FreshCopyAsync(G, "511300", "M511300001");
         var shenzhen = G.Hospital("H440300001");
         var id = Requests.NewId("a");
-        using var response = await shenzhen.SubmitAsync(Requests.SpecA(id), waitSeconds: 15);
+        using var response = await shenzhen.SubmitAsync(Requests.With(Requests.SpecA(id), o => o["member"]!["memberId"] = member), waitSeconds: 15);
         var body = await Requests.Json(response);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal($"/api/v1/settlements/{id}", response.Headers.Location!.ToString());
@@ -198,6 +200,19 @@ public sealed class EndToEndTests(GatewayHost host)
         Assert.Equal(50, state!.Accumulators.Admissions);
         Assert.Equal(splits.Sum(s => decimal.Parse((string)s["split"]!["basicFund"]!, System.Globalization.CultureInfo.InvariantCulture)), state.Accumulators.BasicPaid);
         Assert.Equal(splits.Sum(s => decimal.Parse((string)s["split"]!["fundTotal"]!, System.Globalization.CultureInfo.InvariantCulture)), state.Accumulators.FundsPaid);
+    }
+}
+
+public static class Members
+{
+    /// <summary>Registers a copy of a demo member under a new id (first year, no accumulators) and returns the id.</summary>
+    public static async Task<string> FreshCopyAsync(GatewayFixture g, string region, string demoMemberId)
+    {
+        var store = new MemberStore(new GatewayStorage(g.Azurite.ConnectionString));
+        var demo = await store.GetProfileAsync(RegionCode.Parse(region), demoMemberId, CancellationToken.None) ?? throw new InvalidOperationException("no demo member");
+        var id = "T" + Guid.NewGuid().ToString("N")[..12];
+        await store.UpsertProfileAsync(demo with { MemberId = id }, CancellationToken.None);
+        return id;
     }
 }
 

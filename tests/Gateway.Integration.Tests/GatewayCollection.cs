@@ -7,7 +7,10 @@ public sealed class GatewayHost : IAsyncLifetime
 {
     public GatewayFixture Gateway { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Gateway = await GatewayFixture.StartAsync();
+    public async Task InitializeAsync() => Gateway = await GatewayFixture.StartAsync(new Dictionary<string, string>
+    {
+        ["CallbackTimeoutSeconds"] = "1",
+    });
 
     public async Task DisposeAsync() => await Gateway.DisposeAsync();
 }

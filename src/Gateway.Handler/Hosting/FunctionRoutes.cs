@@ -16,6 +16,8 @@ public static class FunctionRoutes
         ("Health", FunctionKind.ForwardedHttp),
         ("SubmitSettlement", FunctionKind.ForwardedHttp),
         ("GetSettlement", FunctionKind.ForwardedHttp),
+        ("ListSettlements", FunctionKind.ForwardedHttp),
+        ("OpenApi", FunctionKind.ForwardedHttp),
         ("CancelSettlement", FunctionKind.ForwardedHttp),
         ("Reconcile", FunctionKind.ForwardedHttp),
         ("Clearing", FunctionKind.ForwardedHttp),
@@ -23,6 +25,7 @@ public static class FunctionRoutes
         ("Dispatch", FunctionKind.Invocation),
         .. HomeRegions.Select(r => ("EvaluateHome" + r, FunctionKind.Invocation)),
         ("ApplyReply", FunctionKind.Invocation),
+        ("NotifyHospital", FunctionKind.Invocation),
         ("SweepSettlements", FunctionKind.Invocation),
         ("ClosePeriod", FunctionKind.Invocation),
     ];

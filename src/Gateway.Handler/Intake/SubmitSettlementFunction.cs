@@ -22,6 +22,7 @@ public sealed class SubmitSettlementFunction(
     SettlementStore settlements,
     Dispatcher dispatcher,
     SettlementWaiter waiter,
+    MemberStore members,
     TimeProvider clock)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken ct)
@@ -59,6 +60,8 @@ public sealed class SubmitSettlementFunction(
         {
             return Problems.Problems.Rejection(e.Rejection, settlementKey).ToResult();
         }
+
+        if (dto.Trial) return await TrialAsync(dto, home, hospital, priced, ct).ConfigureAwait(false);
 
         var now = clock.GetUtcNow();
         var message = new EvaluationRequestMessage
@@ -100,5 +103,45 @@ public sealed class SubmitSettlementFunction(
         if (created) await dispatcher.DispatchAsync(messageJson, ct).ConfigureAwait(false);
 
         return await waiter.RespondAsync(request, stored, created, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// 预结算: the split the home region would give now, computed by the reference home evaluator from the member
+    /// registry read-only. Nothing is written (only the request's nonce, which every signed request spends).
+    /// </summary>
+    private async Task<IResult> TrialAsync(SettlementRequest dto, RegionCode home, Reference.Hospital hospital, PricedEncounter priced, CancellationToken ct)
+    {
+        var key = Keys.SettlementKey(hospital.Code, dto.HospitalSettlementId!);
+        var referring = priced.Encounter.Referral is { Type: ReferralType.Upward, ReferringSettlementId: { } r } ? r : null;
+        var state = await members.LoadAsync(home, dto.Member!.MemberId!, priced.Encounter.ServiceDate.Year, key, referring, ct).ConfigureAwait(false);
+        if (state is null) return Problems.Problems.Rejection(new Rejection(RejectionCode.UnknownMember, $"Member {dto.Member.MemberId} is not insured in region {home}.")).ToResult();
+        try
+        {
+            var withReferral = referring is null ? priced : priced with
+            {
+                Encounter = priced.Encounter with { Referral = priced.Encounter.Referral! with { ReferringDeductiblePaid = state.Referring is { Status: AppliedStatus.Applied } m ? m.DeductiblePaid : null } },
+            };
+            var result = PolicyEngine.Evaluate(packs.Get(home, priced.Encounter.ServiceDate), withReferral, state.Profile, state.Accumulators);
+            var outcome = SettlementOutcomeDto.From(result);
+            return SettlementWaiter.Json(new
+            {
+                trial = true,
+                hospitalSettlementId = dto.HospitalSettlementId,
+                homeRegion = home.Value,
+                treatmentRegion = hospital.Region.Value,
+                split = outcome.Split,
+                national = outcome.Split.National(),
+                ratio = outcome.Ratio,
+                deductibleDue = outcome.DeductibleDue,
+                packId = outcome.PackId,
+                packVersion = outcome.PackVersion,
+                catalogVersion = outcome.CatalogVersion,
+                explanation = outcome.Explanation,
+            });
+        }
+        catch (RejectedException e)
+        {
+            return Problems.Problems.Rejection(e.Rejection).ToResult();
+        }
     }
 }

@@ -11,6 +11,8 @@ namespace Gateway.Handler.Replies;
 /// </summary>
 public sealed class ApplyReplyFunction(SettlementStore settlements, SettlementSignals signals, IReplyEffects effects, TimeProvider clock)
 {
+    public const string CallbackBinding = "callback";
+
     public async Task<InvocationResult> HandleAsync(InvocationRequest invocation, CancellationToken ct)
     {
         var result = new InvocationResult();
@@ -22,6 +24,17 @@ public sealed class ApplyReplyFunction(SettlementStore settlements, SettlementSi
             ?? throw new InvalidOperationException($"Reply for unknown settlement {reply.SettlementId}.");
         await effects.ApplyAsync(updated, reply, result, ct).ConfigureAwait(false);
         signals.Signal(reply.SettlementId);
+        // At least once: also on a replay, since a crash may have lost the first one (hospitals dedupe by settlement id).
+        if (updated.CallbackUrl is { } url && updated.Status is not SettlementStatus.Pending)
+        {
+            result.Outputs[CallbackBinding] = GatewayJson.Serialize(new CallbackMessage
+            {
+                SettlementId = updated.SettlementId,
+                HospitalCode = updated.HospitalCode,
+                Url = url,
+                Body = GatewayJson.Serialize(SettlementView.From(updated)),
+            });
+        }
         result.Logs.Add($"{reply.Outcome} {reply.SettlementId} → {updated.Status}");
         return result;
     }

@@ -61,8 +61,15 @@ public sealed class ClearingApiTests(GatewayHost host)
         using var cancel = await hospital.SendAsync(HttpMethod.Post, $"/api/v1/settlements/{ids[2]}/cancel", "{\"reason\":\"billing error\"}", waitSeconds: 15);
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
         Assert.Equal("cancelled", (string)(await Requests.Json(cancel))["status"]!);
-        var (_, cancelled) = await Call(HttpMethod.Get, $"/settlements/H441900002~{ids[2]}");
-        Assert.Equal(2, JObject.Parse(cancelled)["journal"]!.Count());
+        // The reversal is posted right after the status flips (same reply): allow it a moment.
+        var journals = 0;
+        for (var i = 0; i < 50 && journals < 2; i++)
+        {
+            var (_, cancelled) = await Call(HttpMethod.Get, $"/settlements/H441900002~{ids[2]}");
+            journals = JObject.Parse(cancelled)["journal"]!.Count();
+            if (journals < 2) await Task.Delay(100);
+        }
+        Assert.Equal(2, journals);
 
         // A hospital reconciles: the gateway's completed settlements (the cancelled one excluded) against its books.
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

@@ -1,0 +1,38 @@
+using System.Globalization;
+using Gateway.Handler.Security;
+using Gateway.Storage;
+
+namespace Gateway.Handler.Intake;
+
+/// <summary>GET /api/v1/settlements?from=yyyy-MM-dd&amp;to=yyyy-MM-dd&amp;pageSize=&amp;page= (function ListSettlements): the hospital's own, by submission date.</summary>
+public sealed class ListSettlementsFunction(HospitalAuthenticator auth, SettlementStore settlements)
+{
+    public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken ct)
+    {
+        var (hospital, problem) = await auth.AuthenticateAsync(request, [], ct).ConfigureAwait(false);
+        if (problem is not null) return problem.ToResult();
+        var q = request.Query;
+        var errors = new List<Problems.FieldError>();
+        DateOnly? Date(string name)
+        {
+            if (!q.ContainsKey(name)) return null;
+            if (DateOnly.TryParseExact(q[name], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
+            errors.Add(new("/" + name, "A date yyyy-MM-dd."));
+            return null;
+        }
+        var from = Date("from") ?? DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-30));
+        var to = Date("to") ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        var pageSize = 50;
+        if (q.ContainsKey("pageSize") && (!int.TryParse(q["pageSize"], out pageSize) || pageSize is < 1 or > 500)) errors.Add(new("/pageSize", "1–500."));
+        if (to < from) errors.Add(new("/to", "to is on or after from."));
+        if (errors.Count > 0) return Problems.Problems.Validation(errors).ToResult();
+        var (items, next) = await settlements.ListAsync(hospital!.Code,
+            new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+            pageSize, q["page"].ToString() is { Length: > 0 } p ? p : null, ct).ConfigureAwait(false);
+        return SettlementWaiter.Json(new
+        {
+            items = items.Select(SettlementView.From),
+            next = next is null ? null : $"/api/v1/settlements?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&pageSize={pageSize}&page={Uri.EscapeDataString(next)}",
+        });
+    }
+}

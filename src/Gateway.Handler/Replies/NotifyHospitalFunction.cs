@@ -1,0 +1,17 @@
+using Gateway.Contracts;
+using Gateway.Handler.Hosting;
+
+namespace Gateway.Handler.Replies;
+
+/// <summary>Function NotifyHospital (queue hospital-callbacks): delivers a completion callback; a failure is redelivered, then dead-lettered.</summary>
+public sealed class NotifyHospitalFunction(CallbackSender sender)
+{
+    public async Task<InvocationResult> HandleAsync(InvocationRequest invocation, CancellationToken ct)
+    {
+        var message = GatewayJson.Deserialize<CallbackMessage>(invocation.MessageText("msg"));
+        await sender.SendAsync(message, ct).ConfigureAwait(false);
+        var result = new InvocationResult();
+        result.Logs.Add($"callback of {message.SettlementId} delivered (delivery {invocation.DeliveryCount})");
+        return result;
+    }
+}
