@@ -1,0 +1,116 @@
+// The Function App: Linux Elastic Premium running the custom handler (FUNCTIONS_WORKER_RUNTIME=custom),
+// with identity-based connections and Key Vault references. Setting names are exactly those
+// functions/*/function.json, host.json and the handler use; tests/Gateway.Deploy.Tests holds them to it.
+param location string
+param planName string
+param siteName string
+param planSku string
+param minimumInstances int
+param maximumInstances int
+param identityId string
+param identityClientId string
+param storageAccountName string
+param contentShare string
+param serviceBusFqdn string
+param keyVaultName string
+@secure()
+param insightsConnectionString string
+param maxDeliveryCount int
+param settlementTimeoutSeconds int
+param redispatchAfterSeconds int
+param sweepSchedule string
+param closePeriodSchedule string
+param demo bool
+param hospitalKeyIds array
+param clearingUsers array
+
+// Section prefixes the handler reads with GetSection(...).GetChildren(): one setting per hospital key / user.
+var hospitalKeyPrefix = 'HospitalKeys__'
+var clearingUserPrefix = 'ClearingUsers__'
+
+var kvRef = '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName='
+
+var fixedSettings = {
+  // Functions host: custom handler on the v4 runtime.
+  FUNCTIONS_EXTENSION_VERSION: '~4'
+  FUNCTIONS_WORKER_RUNTIME: 'custom'
+  APPLICATIONINSIGHTS_CONNECTION_STRING: insightsConnectionString
+  // Run the deployed zip as a read-only mount: the unit of deployment and of rollback.
+  WEBSITE_RUN_FROM_PACKAGE: '1'
+  // Elastic Premium mounts its content share with a key (Azure Files has no identity-based mount for it);
+  // the key stays in Key Vault. The share is created by the storage module, so the platform need not validate it.
+  WEBSITE_CONTENTAZUREFILECONNECTIONSTRING: '${kvRef}storage-connection)'
+  WEBSITE_CONTENTSHARE: toLower(contentShare)
+  WEBSITE_SKIP_CONTENTSHARE_VALIDATION: '1'
+  // The host's own storage (keys, timer leases): identity-based.
+  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  // function.json "connection": "ServiceBusConnection": identity-based.
+  ServiceBusConnection__fullyQualifiedNamespace: serviceBusFqdn
+  ServiceBusConnection__credential: 'managedidentity'
+  ServiceBusConnection__clientId: identityClientId
+  // The handler's table client takes a connection string (Gateway.Storage.GatewayStorage), from Key Vault.
+  TableStorageConnection: '${kvRef}storage-connection)'
+  // Function key of Dispatch (authLevel function), which the handler calls on the host.
+  DispatchFunctionKey: '${kvRef}dispatch-function-key)'
+  MaxDeliveryCount: string(maxDeliveryCount)
+  SettlementTimeoutSeconds: string(settlementTimeoutSeconds)
+  RedispatchAfterSeconds: string(redispatchAfterSeconds)
+  // %SweepSchedule% and %ClosePeriodSchedule% in the timer triggers.
+  SweepSchedule: sweepSchedule
+  ClosePeriodSchedule: closePeriodSchedule
+  GATEWAY_DEMO: demo ? 'true' : 'false'
+}
+
+var hospitalKeySettings = toObject(hospitalKeyIds, id => '${hospitalKeyPrefix}${id}', id => '${kvRef}hospital-key-${id})')
+var clearingUserSettings = toObject(clearingUsers, u => '${clearingUserPrefix}${u}', u => '${kvRef}clearing-user-${u})')
+
+resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
+  name: planName
+  location: location
+  kind: 'elastic'
+  sku: {
+    name: planSku
+    tier: 'ElasticPremium'
+  }
+  properties: {
+    reserved: true // Linux
+    maximumElasticWorkerCount: maximumInstances
+  }
+}
+
+resource site 'Microsoft.Web/sites@2023-12-01' = {
+  name: siteName
+  location: location
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      linuxFxVersion: ''
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      minimumElasticInstanceCount: minimumInstances
+      preWarmedInstanceCount: minimumInstances
+      functionAppScaleLimit: maximumInstances
+      // Scale on Service Bus queue length per function (target-based), not on HTTP load alone.
+      functionsRuntimeScaleMonitoringEnabled: true
+      healthCheckPath: '/api/v1/health'
+    }
+  }
+}
+
+resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings)
+}
+
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName

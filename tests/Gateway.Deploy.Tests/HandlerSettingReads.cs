@@ -1,0 +1,64 @@
+using Gateway.Handler.Clearing;
+using Gateway.Handler.Hosting;
+using Gateway.Handler.Reference;
+using Microsoft.Extensions.Configuration;
+
+namespace Gateway.Deploy.Tests;
+
+/// <summary>
+/// The settings the handler reads, found by running its own configuration code (HandlerSettings, hospital
+/// keys, clearing users) against a configuration that records every key and section asked for. It answers
+/// with the settings infra/ declares, so a fallback (TableStorageConnection → AzureWebJobsStorage) is only
+/// read when the first choice is missing.
+/// </summary>
+public sealed class HandlerSettingReads
+{
+    public HandlerSettingReads(IEnumerable<string> declaredSettings)
+    {
+        var provider = new RecordingProvider(declaredSettings);
+        var configuration = new ConfigurationBuilder().Add(new RecordingSource(provider)).Build();
+        var settings = HandlerSettings.From(configuration);
+        var data = Path.Combine(RepoPaths.Root, "data");
+        HospitalRegistry.Load(data, configuration, demo: false);
+        _ = new ClearingUsers(data, configuration, demo: false);
+        _ = settings;
+        Keys = provider.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Sections = provider.Sections.ToHashSet(StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Single settings read, in app-setting form (":" written as "__").</summary>
+    public IReadOnlySet<string> Keys { get; }
+
+    /// <summary>Sections whose children are read (HospitalKeys → settings HospitalKeys__&lt;id&gt;).</summary>
+    public IReadOnlySet<string> Sections { get; }
+
+    private sealed class RecordingSource(RecordingProvider provider) : IConfigurationSource
+    {
+        public IConfigurationProvider Build(IConfigurationBuilder builder) => provider;
+    }
+
+    private sealed class RecordingProvider : ConfigurationProvider
+    {
+        public RecordingProvider(IEnumerable<string> declared)
+        {
+            // App settings reach .NET configuration as environment variables, where "__" separates sections.
+            foreach (var name in declared) Data[name.Replace("__", ":", StringComparison.Ordinal)] = "declared";
+        }
+
+        public List<string> Keys { get; } = [];
+
+        public List<string> Sections { get; } = [];
+
+        public override bool TryGet(string key, out string? value)
+        {
+            Keys.Add(key.Replace(":", "__", StringComparison.Ordinal));
+            return base.TryGet(key, out value);
+        }
+
+        public override IEnumerable<string> GetChildKeys(IEnumerable<string> earlierKeys, string? parentPath)
+        {
+            if (parentPath is not null) Sections.Add(parentPath.Replace(":", "__", StringComparison.Ordinal));
+            return base.GetChildKeys(earlierKeys, parentPath);
+        }
+    }
+}

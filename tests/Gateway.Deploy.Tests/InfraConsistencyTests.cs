@@ -1,0 +1,209 @@
+using System.Text.RegularExpressions;
+using Gateway.Storage;
+using Newtonsoft.Json.Linq;
+
+namespace Gateway.Deploy.Tests;
+
+/// <summary>
+/// infra/ names exactly what functions/*/function.json, host.json and the handler use: every queue, table,
+/// connection and setting is declared, and nothing declared is unused. Whoever adds a function, a queue or
+/// a setting must declare it in infra/ in the same change, and whoever removes one must remove it there.
+/// </summary>
+public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<CompiledInfra>
+{
+    /// <summary>Settings the Functions platform itself reads (not named in function.json or by the handler).</summary>
+    private static readonly Dictionary<string, string> PlatformSettings = new(StringComparer.Ordinal)
+    {
+        ["FUNCTIONS_EXTENSION_VERSION"] = "runtime version of the Functions host",
+        ["FUNCTIONS_WORKER_RUNTIME"] = "'custom' selects the custom handler",
+        ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "host telemetry",
+        ["WEBSITE_RUN_FROM_PACKAGE"] = "runs the deployed zip",
+        ["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] = "Elastic Premium content share",
+        ["WEBSITE_CONTENTSHARE"] = "Elastic Premium content share",
+        ["WEBSITE_SKIP_CONTENTSHARE_VALIDATION"] = "the share is created by infra/, and its connection is a Key Vault reference",
+    };
+
+    /// <summary>Settings the platform sets on every instance, or that the handler reads with a default the publish layout satisfies.</summary>
+    private static readonly Dictionary<string, string> ProvidedOrDefaulted = new(StringComparer.Ordinal)
+    {
+        ["WEBSITE_HOSTNAME"] = "set by App Service on every instance",
+        ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host for the handler",
+        ["GATEWAY_DATA_DIR"] = "defaults to data/ beside the handler, where publish puts it",
+    };
+
+    private static readonly IReadOnlyList<FunctionDefinition> Functions = FunctionDefinition.InRepository();
+
+    /// <summary>Connections the host uses without a function naming them: its own storage.</summary>
+    private static IEnumerable<string> HostConnections => ["AzureWebJobsStorage"];
+
+    private IEnumerable<string> UsedConnections => Functions.SelectMany(f => f.Connections).Concat(HostConnections).Distinct(StringComparer.Ordinal);
+
+    private HandlerSettingReads HandlerReads => new(infra.FixedSettingNames);
+
+    [Fact]
+    public void Main_bicep_compiles_without_warnings()
+    {
+        Assert.DoesNotMatch(new Regex(@"\b(Warning|Error)\b", RegexOptions.IgnoreCase), infra.BuildOutput);
+    }
+
+    [Fact]
+    public void Every_environment_declares_exactly_the_queues_the_functions_name()
+    {
+        var used = Functions.SelectMany(f => f.QueueNames).ToHashSet(StringComparer.Ordinal);
+        Assert.NotEmpty(used);
+        Assert.NotEmpty(infra.ParameterFiles);
+        foreach (var (environment, _) in infra.ParameterFiles)
+        {
+            var declared = infra.QueuesFor(environment);
+            var missing = used.Except(declared).Order().ToList();
+            var unused = declared.Except(used).Order().ToList();
+            Assert.True(missing.Count == 0, $"{environment}: queues used by functions/ but not declared in infra/ (homeRegions or sharedQueues): {string.Join(", ", missing)}");
+            Assert.True(unused.Count == 0, $"{environment}: queues declared in infra/ that no function uses: {string.Join(", ", unused)}");
+        }
+    }
+
+    [Fact]
+    public void Every_queue_name_is_a_valid_service_bus_queue_name()
+    {
+        foreach (var q in Functions.SelectMany(f => f.QueueNames).Distinct())
+            Assert.Matches(new Regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$"), q);
+    }
+
+    [Fact]
+    public void Every_environment_evaluates_exactly_the_home_regions_that_have_a_rule_pack()
+    {
+        var packs = Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "packs"), "*.json").Select(Path.GetFileNameWithoutExtension).OfType<string>().Order().ToList();
+        foreach (var (environment, p) in infra.ParameterFiles)
+            Assert.Equal(packs, p["homeRegions"]!["value"]!.Values<string>().OfType<string>().Order().ToList());
+    }
+
+    [Fact]
+    public void Infra_creates_exactly_the_tables_the_storage_layer_uses()
+    {
+        Assert.Equal(GatewayStorage.AllTables.Order(), infra.Tables.Order());
+    }
+
+    [Fact]
+    public void Every_connection_a_binding_or_the_host_uses_is_declared_identity_based()
+    {
+        foreach (var connection in UsedConnections)
+        {
+            var identity = connection == "AzureWebJobsStorage" ? $"{connection}__accountName" : $"{connection}__fullyQualifiedNamespace";
+            Assert.True(infra.FixedSettingNames.Contains(identity), $"connection {connection}: infra/ declares no {identity}");
+            Assert.Contains($"{connection}__credential", infra.FixedSettingNames);
+            Assert.Equal("managedidentity", infra.FixedSettingValue($"{connection}__credential"));
+            Assert.Contains($"{connection}__clientId", infra.FixedSettingNames);
+            // A key-based connection string under the same name would win over the identity settings.
+            Assert.DoesNotContain(connection, infra.FixedSettingNames);
+        }
+    }
+
+    [Fact]
+    public void Every_setting_a_binding_names_in_percent_signs_is_declared()
+    {
+        var referenced = Functions.SelectMany(f => f.ReferencedSettings).Distinct().ToList();
+        var missing = referenced.Where(s => !infra.FixedSettingNames.Contains(s)).ToList();
+        Assert.True(missing.Count == 0, $"function.json uses %{string.Join("%, %", missing)}% but infra/ does not declare it");
+    }
+
+    [Fact]
+    public void Every_setting_the_handler_reads_is_declared_provided_by_the_platform_or_defaulted_on_purpose()
+    {
+        var reads = HandlerReads;
+        var missing = reads.Keys.Where(k => !infra.FixedSettingNames.Contains(k, StringComparer.OrdinalIgnoreCase) && !ProvidedOrDefaulted.ContainsKey(k)).Order().ToList();
+        Assert.True(missing.Count == 0, $"the handler reads settings infra/ does not declare: {string.Join(", ", missing)}");
+        var sections = reads.Sections.Select(s => s + "__").ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.NotEmpty(sections);
+        Assert.True(sections.SetEquals(infra.SettingPrefixes), $"handler reads sections {string.Join(", ", sections)}; infra/ writes per-item settings {string.Join(", ", infra.SettingPrefixes)}");
+    }
+
+    [Fact]
+    public void Nothing_declared_in_the_app_settings_is_unused()
+    {
+        var reads = HandlerReads;
+        var connections = UsedConnections.ToList();
+        var referenced = Functions.SelectMany(f => f.ReferencedSettings).ToHashSet(StringComparer.Ordinal);
+        var unused = infra.FixedSettingNames.Where(s =>
+            !PlatformSettings.ContainsKey(s)
+            && !referenced.Contains(s)
+            && !reads.Keys.Contains(s)
+            && !connections.Any(c => s.StartsWith(c + "__", StringComparison.Ordinal))).ToList();
+        Assert.True(unused.Count == 0, $"infra/ declares settings nothing reads: {string.Join(", ", unused)}");
+    }
+
+    [Fact]
+    public void The_function_app_runs_a_custom_handler_on_functions_v4()
+    {
+        Assert.Equal("custom", infra.FixedSettingValue("FUNCTIONS_WORKER_RUNTIME"));
+        Assert.Equal("~4", infra.FixedSettingValue("FUNCTIONS_EXTENSION_VERSION"));
+        Assert.Equal("1", infra.FixedSettingValue("WEBSITE_RUN_FROM_PACKAGE"));
+    }
+
+    [Fact]
+    public void Service_bus_dead_letters_after_the_same_delivery_count_the_handler_records_a_failure_on()
+    {
+        // Both come from one parameter of main.bicep: the queue's maxDeliveryCount and the MaxDeliveryCount setting.
+        Assert.Equal("[string(parameters('maxDeliveryCount'))]", infra.FixedSettingValue("MaxDeliveryCount"));
+        foreach (var module in new[] { "servicebus", "functionapp" })
+            Assert.Equal("[parameters('maxDeliveryCount')]", (string?)infra.Module(module)["properties"]!["parameters"]!["maxDeliveryCount"]!["value"]);
+        var queue = QueueResource();
+        Assert.Equal("[parameters('maxDeliveryCount')]", (string?)queue["properties"]!["maxDeliveryCount"]);
+        Assert.True((bool)queue["properties"]!["deadLetteringOnMessageExpiration"]!);
+        Assert.False((bool)queue["properties"]!["requiresSession"]!);
+    }
+
+    [Fact]
+    public void A_message_lock_outlives_every_invocation_through_renewal()
+    {
+        var host = JObject.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "host.json")));
+        var functionTimeout = TimeSpan.Parse((string)host["functionTimeout"]!, System.Globalization.CultureInfo.InvariantCulture);
+        var renewal = TimeSpan.Parse((string)host["extensions"]!["serviceBus"]!["maxAutoLockRenewalDuration"]!, System.Globalization.CultureInfo.InvariantCulture);
+        var lockDuration = System.Xml.XmlConvert.ToTimeSpan((string)QueueResource()["properties"]!["lockDuration"]!);
+        Assert.True(renewal >= functionTimeout, $"lock renewal {renewal} ends before the function timeout {functionTimeout}: a slow invocation would lose its message");
+        Assert.InRange(lockDuration, TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5));
+    }
+
+    [Fact]
+    public void Every_hospital_has_its_hmac_secret_referenced_from_key_vault_in_every_environment()
+    {
+        var keyIds = JArray.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "data", "hospitals.json"))).Select(h => (string)h["keyId"]!).Order().ToList();
+        foreach (var (environment, p) in infra.ParameterFiles)
+            Assert.Equal(keyIds, p["hospitalKeyIds"]!["value"]!.Values<string>().OfType<string>().Order().ToList());
+        var variables = (JObject)infra.ModuleTemplate("functionapp")["variables"]!;
+        Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName={0};SecretName='", (string)variables["kvRef"]!);
+        // Secrets never sit in app settings: these resolve from Key Vault with the app's identity.
+        foreach (var name in new[] { "TableStorageConnection", "DispatchFunctionKey", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING" })
+            Assert.Contains("variables('kvRef')", infra.FixedSettingValue(name));
+        Assert.Contains("variables('kvRef')", (string)variables["hospitalKeySettings"]!);
+        Assert.Contains("variables('kvRef')", (string)variables["clearingUserSettings"]!);
+    }
+
+    [Fact]
+    public void Every_parameter_file_supplies_only_declared_parameters_and_every_required_one()
+    {
+        var parameters = (JObject)infra.Template["parameters"]!;
+        foreach (var (environment, p) in infra.ParameterFiles)
+        {
+            var unknown = p.Properties().Select(x => x.Name).Where(n => parameters[n] is null).ToList();
+            Assert.True(unknown.Count == 0, $"{environment}: parameters main.bicep does not declare: {string.Join(", ", unknown)}");
+            var required = parameters.Properties().Where(x => x.Value["defaultValue"] is null).Select(x => x.Name).Where(n => p[n] is null).ToList();
+            Assert.True(required.Count == 0, $"{environment}: required parameters not supplied: {string.Join(", ", required)}");
+        }
+    }
+
+    [Fact]
+    public void The_app_identity_gets_only_data_plane_roles_on_its_own_resources()
+    {
+        var roles = infra.ModuleTemplate("roles")["variables"]!["roleIds"]!.ToObject<Dictionary<string, string>>()!;
+        // No Owner/Contributor (8e3af657…, b24988ac…) and no account-key reader.
+        Assert.DoesNotContain("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", roles.Values);
+        Assert.DoesNotContain("b24988ac-6180-42a0-ab88-20f7382dd24c", roles.Values);
+        Assert.Contains("storageTableDataContributor", roles.Keys);
+        Assert.Contains("serviceBusDataSender", roles.Keys);
+        Assert.Contains("serviceBusDataReceiver", roles.Keys);
+        Assert.Contains("keyVaultSecretsUser", roles.Keys);
+    }
+
+    private JObject QueueResource() =>
+        infra.ModuleTemplate("servicebus")["resources"]!.Children<JObject>().Single(r => (string?)r["type"] == "Microsoft.ServiceBus/namespaces/queues");
+}
