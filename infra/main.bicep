@@ -72,6 +72,11 @@ var sharedQueues = [
     // A reply carries accumulators already applied at home: it must not expire before it is applied.
     ttl: 'P14D'
   }
+  {
+    name: 'hospital-callbacks'
+    // A callback only saves the hospital a poll (GET /api/v1/settlements/{id} has the result): a day is plenty.
+    ttl: 'P1D'
+  }
 ]
 
 var homeQueues = [for r in homeRegions: {
