@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Gateway.Cli.Evaluate;
+using Gateway.Cli.Import;
 using Gateway.Cli.Verify;
 
 // gateway-cli: the verbs ./gateway passes through (evaluate, verify, ...). One file per verb.
@@ -7,5 +8,6 @@ var root = new RootCommand("Gateway command line: policy what-if, store verifica
 {
     EvaluateCommand.Create(),
     VerifyCommand.Create(),
+    ImportCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

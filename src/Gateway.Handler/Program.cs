@@ -40,8 +40,10 @@ services.AddSingleton<IReplyEffects, LedgerReplyEffects>();
 services.AddSingleton<CancelSettlementFunction>();
 services.AddSingleton<ReconcileFunction>();
 services.AddSingleton<ListSettlementsFunction>();
+services.AddSingleton<ImportMembersFunction>();
 services.AddSingleton<NotifyHospitalFunction>();
 services.AddHttpClient<CallbackSender>(c => c.Timeout = TimeSpan.FromSeconds(30));
+services.AddHttpClient<NationalDirectory>(c => c.Timeout = TimeSpan.FromSeconds(30));
 services.AddSingleton<ReconciliationStore>();
 services.AddSingleton<ClosePeriodFunction>();
 services.AddSingleton(new ClearingUsers(settings.DataDirectory, builder.Configuration, settings.Demo));
@@ -67,6 +69,7 @@ app.Use(async (context, next) =>
 app.MapGet("/api/v1/health", () => Results.Json(new { status = "ok" }));
 app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapGet("/api/v1/settlements", (HttpRequest r, ListSettlementsFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
+app.MapPost("/api/v1/regions/{region}/members", (HttpRequest r, string region, ImportMembersFunction f, CancellationToken ct) => f.HandleAsync(r, region, ct));
 app.MapGet("/api/v1/openapi.json", () => Results.File(Path.Combine(AppContext.BaseDirectory, "openapi.json"), "application/json"));
 app.MapGet("/api/v1/settlements/{id}", (HttpRequest r, string id, GetSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
 app.MapPost("/api/v1/settlements/{id}/cancel", (HttpRequest r, string id, CancelSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));

@@ -42,6 +42,31 @@ public sealed class EndToEndTests(GatewayHost host)
     }
 
     [Fact]
+    public async Task A_region_administrator_imports_members_who_can_then_settle()
+    {
+        var memberId = "IMPORT" + Guid.NewGuid().ToString("N")[..8];
+        var csv = Gateway.Storage.MemberImport.CsvHeader + "\n" + $"{memberId},511300,resident,false,1981-03-02,7,none,false,0.00,active,,440300:2026-01-01:2026-12-31\n";
+        HttpRequestMessage Import(string user, string password, string body)
+        {
+            var r = new HttpRequestMessage(HttpMethod.Post, "api/v1/regions/511300/members") { Content = new StringContent(body, System.Text.Encoding.UTF8, "text/csv") };
+            r.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
+            return r;
+        }
+        using var wrongRegion = await G.Http.SendAsync(Import("shenzhen-admin", "shenzhen-admin-demo", csv));
+        Assert.Equal(HttpStatusCode.Forbidden, wrongRegion.StatusCode);
+        using var bad = await G.Http.SendAsync(Import("nanchong-admin", "nanchong-admin-demo", csv.Replace("resident", "retiree", StringComparison.Ordinal)));
+        Assert.True(bad.StatusCode == HttpStatusCode.UnprocessableEntity, G.Log[^Math.Min(3000, G.Log.Length)..]);
+        Assert.Equal("/line/2/insuranceType", (string)(await Requests.Json(bad))["errors"]![0]!["pointer"]!);
+        using var ok = await G.Http.SendAsync(Import("nanchong-admin", "nanchong-admin-demo", csv));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(1, (int)(await Requests.Json(ok))["imported"]!);
+
+        using var settled = await G.Hospital("H440300001").SubmitAsync(Requests.With(Requests.SpecA(Requests.NewId("imp")), o => o["member"]!["memberId"] = memberId), 15);
+        Assert.Equal(HttpStatusCode.Created, settled.StatusCode);
+        Assert.Equal("4963.00", (string)(await Requests.Json(settled))["split"]!["cashPay"]!);
+    }
+
+    [Fact]
     public async Task Same_id_and_body_is_the_same_settlement_and_another_body_is_a_conflict()
     {
         var h = G.Hospital("H440300001");

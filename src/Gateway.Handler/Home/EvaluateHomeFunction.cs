@@ -11,7 +11,7 @@ namespace Gateway.Handler.Home;
 /// (holding the reply) commit in one transaction under ETags, so a redelivery finds the marker and re-sends
 /// the same reply, and two settlements of one member never lose an update.
 /// </summary>
-public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs, TimeProvider clock, ILogger<EvaluateHomeFunction> log)
+public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs, NationalDirectory directory, TimeProvider clock, ILogger<EvaluateHomeFunction> log)
 {
     public const string ReplyBinding = "reply";
     private const int MaxConflictRetries = 50;
@@ -44,6 +44,18 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
         for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
         {
             var state = await members.LoadAsync(home, m.MemberId, year, m.SettlementId, referringKey, ct).ConfigureAwait(false);
+            if (state is null && directory.Enabled)
+            {
+                // Not in the registry: ask the national directory once; a member found there is registered here.
+                var (answer, found) = await directory.LookupAsync(home, m.MemberId, ct).ConfigureAwait(false);
+                if (answer == DirectoryAnswer.Malformed)
+                    return Rejected(m, new Rejection(RejectionCode.UnknownMember, $"Member {m.MemberId} is not in the registry and the national directory's answer was not usable."));
+                if (found is not null)
+                {
+                    await members.UpsertProfileAsync(found, ct).ConfigureAwait(false);
+                    state = await members.LoadAsync(home, m.MemberId, year, m.SettlementId, referringKey, ct).ConfigureAwait(false);
+                }
+            }
             if (state is null) return Rejected(m, new Rejection(RejectionCode.UnknownMember, $"Member {m.MemberId} is not insured in region {home}."));
             if (state.Applied is { } done) return done.ReplyJson; // redelivery: same reply, nothing changes
 

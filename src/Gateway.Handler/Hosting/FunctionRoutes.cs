@@ -17,6 +17,7 @@ public static class FunctionRoutes
         ("SubmitSettlement", FunctionKind.ForwardedHttp),
         ("GetSettlement", FunctionKind.ForwardedHttp),
         ("ListSettlements", FunctionKind.ForwardedHttp),
+        ("ImportMembers", FunctionKind.ForwardedHttp),
         ("OpenApi", FunctionKind.ForwardedHttp),
         ("CancelSettlement", FunctionKind.ForwardedHttp),
         ("Reconcile", FunctionKind.ForwardedHttp),

@@ -1,0 +1,42 @@
+using Gateway.Domain;
+using Gateway.Handler.Clearing;
+using Gateway.Handler.Intake;
+using Gateway.Handler.Problems;
+using Gateway.Storage;
+
+namespace Gateway.Handler.Home;
+
+/// <summary>
+/// POST /api/v1/regions/{region}/members (function ImportMembers): a region administrator (role <c>admin</c> bound to
+/// that region, HTTP Basic) imports its member registry as CSV (<c>text/csv</c>) or JSON. A file with any bad row
+/// writes nothing; the answer lists every problem with its line.
+/// </summary>
+public sealed class ImportMembersFunction(ClearingUsers users, MemberStore members)
+{
+    private const long MaxBytes = 20 * 1024 * 1024;
+
+    public async Task<IResult> HandleAsync(HttpRequest request, string region, CancellationToken ct)
+    {
+        var user = users.Authenticate(request);
+        if (user is null) return new Problem("unauthenticated", 401, "Sign in", "A region-administrator credential (HTTP Basic) is required.").ToResult();
+        if (!RegionCode.TryParse(region, out var code)) return Problems.Problems.Validation([new("/region", "A six-digit region code.")]).ToResult();
+        if (user.Role != "admin" || user.Region != region) return new Problem("forbidden", 403, "Not allowed", $"User {user.Name} does not administer region {region}.").ToResult();
+        if (request.ContentLength > MaxBytes) return Problems.Problems.PayloadTooLarge(MaxBytes).ToResult();
+        var type = request.ContentType ?? "";
+        var csv = type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase);
+        if (!csv && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)) return Problems.Problems.UnsupportedMediaType().ToResult();
+        // The parsers read synchronously: take the (bounded) body first.
+        using var body = new StreamReader(request.Body, System.Text.Encoding.UTF8);
+        var text = await body.ReadToEndAsync(ct).ConfigureAwait(false);
+        if (text.Length > MaxBytes) return Problems.Problems.PayloadTooLarge(MaxBytes).ToResult();
+        var result = await new MemberImport(members).ImportAsync(code, new StringReader(text), csv, ct).ConfigureAwait(false);
+        if (!result.Ok)
+        {
+            return (new Problem("import-rejected", 422, "The file was not imported", $"{result.Errors.Count} problem(s); nothing was written.")
+            {
+                Errors = result.Errors.Select(e => new FieldError($"/line/{e.Line}/{e.Field}", e.Problem)).ToList(),
+            }).ToResult();
+        }
+        return SettlementWaiter.Json(new { region, imported = result.Imported });
+    }
+}
