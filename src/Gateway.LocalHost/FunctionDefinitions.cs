@@ -29,7 +29,10 @@ public sealed record FunctionApp(string Root, JObject HostJson, IReadOnlyList<Fu
     {
         var host = JObject.Parse(File.ReadAllText(Path.Combine(root, "host.json")));
         var functions = new List<FunctionDefinition>();
-        foreach (var dir in Directory.EnumerateDirectories(Path.Combine(root, "functions")).Order())
+        // The repository keeps function folders under functions/; a published site (what Azure runs, infra/publish.sh)
+        // has them at the root beside host.json. Either layout loads.
+        var functionsDir = Directory.Exists(Path.Combine(root, "functions")) ? Path.Combine(root, "functions") : root;
+        foreach (var dir in Directory.EnumerateDirectories(functionsDir).Order())
         {
             var file = Path.Combine(dir, "function.json");
             if (!File.Exists(file)) continue;

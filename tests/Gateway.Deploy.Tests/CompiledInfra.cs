@@ -10,6 +10,9 @@ public sealed class CompiledInfra
 {
     public CompiledInfra()
     {
+        // A package extracted without its mode bits still holds the right binary.
+        if (!OperatingSystem.IsWindows() && !File.GetUnixFileMode(RepoPaths.Bicep).HasFlag(UnixFileMode.UserExecute))
+            File.SetUnixFileMode(RepoPaths.Bicep, File.GetUnixFileMode(RepoPaths.Bicep) | UnixFileMode.UserExecute);
         var outDir = Directory.CreateTempSubdirectory("gateway-bicep-").FullName;
         var outFile = Path.Combine(outDir, "main.json");
         var r = ProcessRunner.Run(RepoPaths.Bicep, ["build", Path.Combine(RepoPaths.Infra, "main.bicep"), "--outfile", outFile], RepoPaths.Infra, TimeSpan.FromMinutes(3));

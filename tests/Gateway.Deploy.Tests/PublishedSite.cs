@@ -5,14 +5,23 @@ namespace Gateway.Deploy.Tests;
 
 /// <summary>
 /// The output of infra/publish.sh (the layout the Functions host reads, and its zip), made once per source
-/// state: the publish is cached under the temp folder by a hash of everything that goes into it.
+/// state: the publish is cached under artifacts/deploy-tests/ by a hash of everything that goes into it.
 /// </summary>
 public sealed class PublishedSite
 {
     public PublishedSite()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "gateway-deploy-tests", SourceHash());
+        // Under this checkout's artifacts/ (ignored by git), so worktrees never share or delete each other's output.
+        var cache = Path.Combine(RepoPaths.Root, "artifacts", "deploy-tests");
+        var dir = Path.Combine(cache, SourceHash());
         Directory.CreateDirectory(dir);
+        // Older source states are of no further use (about 150 MB each).
+        foreach (var old in Directory.EnumerateDirectories(cache).Where(d => d != dir))
+        {
+            try { Directory.Delete(old, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
         ZipPath = Path.Combine(dir, "gateway-test.zip");
         SiteDirectory = Path.Combine(dir, "site");
         // One publisher at a time per source state (another test run may be publishing the same hash).
@@ -21,6 +30,7 @@ public sealed class PublishedSite
         {
             var r = ProcessRunner.Run("bash", [Path.Combine(RepoPaths.Infra, "publish.sh"), "--out", dir, "--version", "test"], RepoPaths.Root, TimeSpan.FromMinutes(8));
             if (r.ExitCode != 0) throw new InvalidOperationException($"infra/publish.sh failed ({r.ExitCode}):\n{r.StdErr}\n{r.StdOut}");
+            Directory.Delete(Path.Combine(dir, ".build"), recursive: true);
         }
     }
 
