@@ -18,7 +18,11 @@ var settings = HandlerSettings.From(builder.Configuration);
 var services = builder.Services;
 services.AddSingleton(settings);
 services.AddSingleton(TimeProvider.System);
-services.AddSingleton(new GatewayStorage(settings.StorageConnection));
+var faultSeed = int.TryParse(builder.Configuration["FaultInjectionSeed"], out var fs) ? fs : (int?)null;
+var faultRate = double.TryParse(builder.Configuration["FaultInjectionRate"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var fr) ? fr : 0;
+var faults = faultSeed is { } seed && faultRate > 0 ? new FaultInjectionPolicy(seed, faultRate) : null;
+if (faults is not null) Console.Error.WriteLine($"FAULT INJECTION ON: seed {faultSeed}, rate {faultRate} per storage write");
+services.AddSingleton(new GatewayStorage(settings.StorageConnection, faults: faults));
 services.AddSingleton(RulePackSet.Default);
 services.AddSingleton(CatalogRegistry.Load(Path.Combine(settings.DataDirectory, "catalogs")));
 services.AddSingleton(HospitalRegistry.Load(settings.DataDirectory, builder.Configuration, settings.Demo));
@@ -53,6 +57,7 @@ var app = builder.Build();
 var storage = app.Services.GetRequiredService<GatewayStorage>();
 await storage.EnsureCreatedAsync();
 if (settings.Demo) await DemoData.LoadAsync(settings.DataDirectory, app.Services.GetRequiredService<MemberStore>(), CancellationToken.None);
+if (faults is not null) faults.Armed = true;
 
 app.Use(async (context, next) =>
 {
@@ -66,7 +71,8 @@ app.Use(async (context, next) =>
 });
 
 // Forwarded HTTP functions (enableForwardingHttpRequest): the host passes the request at its own path.
-app.MapGet("/api/v1/health", () => Results.Json(new { status = "ok" }));
+// Liveness, with the storage round-trips this instance has made (a first-class figure: the load harness reads it).
+app.MapGet("/api/v1/health", (GatewayStorage s) => Results.Json(new { status = "ok", storageRoundTrips = s.Counter.Count }));
 app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapGet("/api/v1/settlements", (HttpRequest r, ListSettlementsFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapPost("/api/v1/regions/{region}/members", (HttpRequest r, string region, ImportMembersFunction f, CancellationToken ct) => f.HandleAsync(r, region, ct));

@@ -80,6 +80,12 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
         {
             await invoker.SendQueueOutputsAsync(function, outcome.Outputs, ct);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
+            if (Duplicates.Roll(settings))
+            {
+                // Reliability harness: at-least-once delivery made visible (LocalHostDuplicateDeliveryRate).
+                await queue.SendMessageAsync(body, ct);
+                log($"[{function.Name}] duplicate delivery injected for {message.MessageId}");
+            }
             return;
         }
         var reason = outcome.Logs.LastOrDefault() ?? outcome.Error ?? "the handler failed";
@@ -102,6 +108,19 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
         // Abandon: visible again after a short backoff, like a Service Bus lock released.
         var backoff = TimeSpan.FromMilliseconds(Math.Min(5000, 200 * deliveryCount));
         await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: backoff, cancellationToken: ct);
+    }
+
+    /// <summary>Seeded random duplicate deliveries (settings LocalHostDuplicateDeliveryRate, LocalHostDuplicateSeed); off by default.</summary>
+    private static class Duplicates
+    {
+        private static Random? _random;
+
+        public static bool Roll(Settings settings)
+        {
+            if (!double.TryParse(settings["LocalHostDuplicateDeliveryRate"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rate) || rate <= 0) return false;
+            var random = LazyInitializer.EnsureInitialized(ref _random, () => new Random(int.TryParse(settings["LocalHostDuplicateSeed"], out var s) ? s : 1));
+            lock (random) return random.NextDouble() < rate;
+        }
     }
 
     private static async Task Delay(TimeSpan t, CancellationToken ct)

@@ -100,7 +100,9 @@ public sealed class SubmitSettlementFunction(
                 $"Settlement id '{dto.HospitalSettlementId}' was first used on {stored.SubmittedAt:O} with a different body; use a new id for a new settlement.",
                 stored.SettlementId).ToResult();
         }
-        if (created) await dispatcher.DispatchAsync(messageJson, ct).ConfigureAwait(false);
+        // A retry of a settlement still pending dispatches again: the first dispatch may have been lost with its
+        // process (the home side is idempotent, so a duplicate costs nothing).
+        if (created || stored.Status == SettlementStatus.Pending) await dispatcher.DispatchAsync(stored.RequestMessage, ct).ConfigureAwait(false);
 
         return await waiter.RespondAsync(request, stored, created, ct).ConfigureAwait(false);
     }

@@ -18,11 +18,12 @@ public sealed class GatewayStorage
 
     public static readonly string[] AllTables = [SettlementsTable, NoncesTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable];
 
-    public GatewayStorage(string connectionString, StorageRoundTripCounter? counter = null)
+    public GatewayStorage(string connectionString, StorageRoundTripCounter? counter = null, FaultInjectionPolicy? faults = null)
     {
         Counter = counter ?? new StorageRoundTripCounter();
         var options = new TableClientOptions();
         options.AddPolicy(Counter, HttpPipelinePosition.PerRetry);
+        if (faults is not null) options.AddPolicy(faults, HttpPipelinePosition.PerCall);
         options.Retry.MaxRetries = 3;
         options.Retry.Delay = TimeSpan.FromMilliseconds(100);
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
