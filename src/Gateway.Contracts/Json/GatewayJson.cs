@@ -68,8 +68,9 @@ public sealed class MoneyConverter : JsonConverter
             case JsonToken.Null when objectType == typeof(decimal?):
                 return null;
             case JsonToken.Integer or JsonToken.Float:
+                // Huge integers arrive as BigInteger (not IConvertible), huge floats overflow: both are out of range.
                 try { return Convert.ToDecimal(reader.Value, CultureInfo.InvariantCulture); }
-                catch (OverflowException) { throw new JsonSerializationException($"The number at {reader.Path} is out of range."); }
+                catch (Exception e) when (e is OverflowException or InvalidCastException) { throw new JsonSerializationException($"The number at {reader.Path} is out of range."); }
             case JsonToken.String when decimal.TryParse((string)reader.Value!, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var d):
                 return d;
             default:
