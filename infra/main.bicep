@@ -57,6 +57,9 @@ param hospitalKeyIds array = []
 @description('Clearing-staff user names; each gets ClearingUsers__<name> referencing the Key Vault secret clearing-user-<name> ("<sha256 hex of password>:<role>[:<region>]").')
 param clearingUsers array = []
 
+@description('Create the staging deployment slot (release by swap, rollback by swapping back).')
+param stagingSlot bool = true
+
 @description('Object id of the operator (user or group) allowed to write Key Vault secrets; empty to skip.')
 param operatorObjectId string = ''
 
@@ -127,7 +130,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     name: names.storage
     tables: tables
-    contentShare: names.site
+    contentShares: stagingSlot ? [names.site, '${names.site}-staging'] : [names.site]
   }
 }
 
@@ -177,6 +180,7 @@ module functionApp 'modules/functionapp.bicep' = {
     identityClientId: identity.properties.clientId
     storageAccountName: storage.outputs.name
     contentShare: names.site
+    stagingSlot: stagingSlot
     serviceBusFqdn: serviceBus.outputs.fullyQualifiedNamespace
     keyVaultName: keyVault.outputs.name
     insightsConnectionString: monitoring.outputs.connectionString

@@ -11,6 +11,7 @@ param identityId string
 param identityClientId string
 param storageAccountName string
 param contentShare string
+param stagingSlot bool
 param serviceBusFqdn string
 param keyVaultName string
 @secure()
@@ -66,6 +67,18 @@ var fixedSettings = {
 var hospitalKeySettings = toObject(hospitalKeyIds, id => '${hospitalKeyPrefix}${id}', id => '${kvRef}hospital-key-${id})')
 var clearingUserSettings = toObject(clearingUsers, u => '${clearingUserPrefix}${u}', u => '${kvRef}clearing-user-${u})')
 
+var siteConfig = {
+  linuxFxVersion: ''
+  minTlsVersion: '1.2'
+  ftpsState: 'Disabled'
+  minimumElasticInstanceCount: minimumInstances
+  preWarmedInstanceCount: minimumInstances
+  functionAppScaleLimit: maximumInstances
+  // Scale on Service Bus queue length per function (target-based), not on HTTP load alone.
+  functionsRuntimeScaleMonitoringEnabled: true
+  healthCheckPath: '/api/v1/health'
+}
+
 resource plan 'Microsoft.Web/serverfarms@2023-12-01' = {
   name: planName
   location: location
@@ -92,17 +105,7 @@ resource site 'Microsoft.Web/sites@2023-12-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
-    siteConfig: {
-      linuxFxVersion: ''
-      minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      minimumElasticInstanceCount: minimumInstances
-      preWarmedInstanceCount: minimumInstances
-      functionAppScaleLimit: maximumInstances
-      // Scale on Service Bus queue length per function (target-based), not on HTTP load alone.
-      functionsRuntimeScaleMonitoringEnabled: true
-      healthCheckPath: '/api/v1/health'
-    }
+    siteConfig: siteConfig
   }
 }
 
@@ -110,6 +113,40 @@ resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
   parent: site
   name: 'appsettings'
   properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings)
+}
+
+// The staging slot: same plan, identity and settings, its own content share. Releases go here first and
+// are swapped in; the previous release stays here for a swap back (docs/deploy.md).
+resource staging 'Microsoft.Web/sites/slots@2023-12-01' = if (stagingSlot) {
+  parent: site
+  name: 'staging'
+  location: location
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    siteConfig: siteConfig
+  }
+}
+
+resource stagingSettings 'Microsoft.Web/sites/slots/config@2023-12-01' = if (stagingSlot) {
+  parent: staging
+  name: 'appsettings'
+  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings, { WEBSITE_CONTENTSHARE: toLower('${contentShare}-staging') })
+}
+
+// The content share belongs to the slot, not to the release: it must not travel with a swap.
+resource stickySettings 'Microsoft.Web/sites/config@2023-12-01' = if (stagingSlot) {
+  parent: site
+  name: 'slotConfigNames'
+  properties: {
+    appSettingNames: ['WEBSITE_CONTENTSHARE']
+  }
 }
 
 output name string = site.name

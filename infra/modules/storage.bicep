@@ -3,7 +3,8 @@
 param location string
 param name string
 param tables array
-param contentShare string
+@description('Content shares of the Function App: production and each deployment slot need their own.')
+param contentShares array
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -35,9 +36,9 @@ resource fileService 'Microsoft.Storage/storageAccounts/fileServices@2023-05-01'
   name: 'default'
 }
 
-resource share 'Microsoft.Storage/storageAccounts/fileServices/shares@2023-05-01' = {
+resource share 'Microsoft.Storage/storageAccounts/fileServices/shares@2023-05-01' = [for s in contentShares: {
   parent: fileService
-  name: toLower(contentShare)
-}
+  name: toLower(s)
+}]
 
 output name string = account.name

@@ -204,6 +204,20 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         Assert.Contains("keyVaultSecretsUser", roles.Keys);
     }
 
+    [Fact]
+    public void Production_and_the_staging_slot_get_the_same_declared_settings()
+    {
+        var settings = infra.ModuleTemplate("functionapp")["resources"]!.Children<JObject>()
+            .Where(r => (string?)r["type"] is "Microsoft.Web/sites/config" or "Microsoft.Web/sites/slots/config" && ((string?)r["name"])!.EndsWith("appsettings')]", StringComparison.Ordinal))
+            .Select(r => (string)r["properties"]!)
+            .ToList();
+        Assert.Equal(2, settings.Count);
+        foreach (var expression in settings)
+        {
+            Assert.StartsWith("[union(variables('fixedSettings'), variables('hospitalKeySettings'), variables('clearingUserSettings')", expression);
+        }
+    }
+
     private JObject QueueResource() =>
         infra.ModuleTemplate("servicebus")["resources"]!.Children<JObject>().Single(r => (string?)r["type"] == "Microsoft.ServiceBus/namespaces/queues");
 }
