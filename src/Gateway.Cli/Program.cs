@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Gateway.Cli.Evaluate;
 using Gateway.Cli.Import;
+using Gateway.Cli.Load;
 using Gateway.Cli.Verify;
 
 // gateway-cli: the verbs ./gateway passes through (evaluate, verify, ...). One file per verb.
@@ -9,5 +10,6 @@ var root = new RootCommand("Gateway command line: policy what-if, store verifica
     EvaluateCommand.Create(),
     VerifyCommand.Create(),
     ImportCommand.Create(),
+    LoadCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -22,9 +22,15 @@ var storage = settings["AzureWebJobsStorage"] ?? throw new InvalidOperationExcep
 var queueConnection = settings["ServiceBusConnection"] is { } sb && sb.Contains("QueueEndpoint", StringComparison.Ordinal) ? sb : storage;
 var queues = new QueueServiceClient(queueConnection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
 
-using var stopping = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopping.Cancel(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stopping.Cancel();
+// Not disposed: SIGTERM's ProcessExit may fire after Main has returned.
+var stopping = new CancellationTokenSource();
+void Stop()
+{
+    try { stopping.Cancel(); }
+    catch (ObjectDisposedException) { }
+}
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; Stop(); };
+AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
 
 // Every queue a function names exists before anything runs (Service Bus queues are declared in infra/).
 var queueNames = functions.Functions.SelectMany(f => f.Bindings)

@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Gateway.Cli.Verify;
+using Gateway.Contracts;
+using Gateway.Storage;
+using Newtonsoft.Json.Linq;
+using Spectre.Console;
+
+namespace Gateway.Cli.Load;
+
+/// <summary>
+/// <c>gateway load --hospitals 64 --settlements 5000</c>: a bounded load run against a local gateway (loopback only):
+/// throughput, latency percentiles (submit → completed split, Prefer: wait), errors by type, storage round-trips per
+/// settlement (counted in the handler's Azure SDK pipeline, read from /api/v1/health), the raw Azurite baseline for the
+/// same mix of operations, the ratio, and finally the ledger verification.
+/// </summary>
+public static class LoadCommand
+{
+    private static readonly (string Hospital, string Home, string Member)[] Combos =
+    [
+        ("H440300001", "511300", "M511300001"), ("H440300002", "441900", "M441900001"), ("H511300001", "440300", "M440300001"),
+        ("H350200001", "511300", "M511300002"), ("H441900001", "350200", "M350200002"), ("H440300003", "350200", "M350200001"),
+        ("H511300002", "441900", "M441900002"), ("H350200002", "440300", "M440300002"), ("H441900002", "511300", "M511300001"),
+    ];
+
+    public static Command Create()
+    {
+        var url = new Option<string>("--url") { Description = "The gateway (loopback only).", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
+        var hospitals = new Option<int>("--hospitals") { Description = "Concurrent hospitals.", DefaultValueFactory = _ => 64 };
+        var settlements = new Option<int>("--settlements") { Description = "Settlements to submit (≤ 100,000).", DefaultValueFactory = _ => 5000 };
+        var limit = new Option<int>("--time-limit") { Description = "Stop after this many seconds.", DefaultValueFactory = _ => 600 };
+        var storage = new Option<string?>("--storage") { Description = "The gateway's storage connection (default: written by ./gateway up to .tools/run/connection)." };
+        var keys = new Option<string>("--keys") { Description = "Demo keys file.", DefaultValueFactory = _ => "data/demo/keys.json" };
+        var command = new Command("load", "Bounded load run against the local gateway, with the storage baseline and the ledger verification.") { url, hospitals, settlements, limit, storage, keys };
+        command.SetAction(async (parse, ct) => await RunAsync(parse.GetValue(url)!, Math.Clamp(parse.GetValue(hospitals), 1, 512), Math.Clamp(parse.GetValue(settlements), 1, 100_000),
+            TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(limit), 10, 3600)), parse.GetValue(storage), parse.GetValue(keys)!, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string url, int hospitals, int count, TimeSpan limit, string? storage, string keysFile, CancellationToken ct)
+    {
+        var baseUri = new Uri(url);
+        if (!baseUri.IsLoopback) { Console.Error.WriteLine("load runs against a loopback gateway only."); return 2; }
+        storage ??= File.Exists(".tools/run/connection") ? File.ReadAllText(".tools/run/connection").Trim() : null;
+        var secrets = Newtonsoft.Json.JsonConvert.DeserializeObject<Dictionary<string, string>>(File.ReadAllText(keysFile))!;
+        var template = File.ReadAllText("data/demo/settlement-A.json");
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = hospitals * 2 }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
+        var before = await RoundTripsAsync(http, ct);
+        var latencies = new ConcurrentBag<double>();
+        var errors = new ConcurrentDictionary<string, int>();
+        var done = 0;
+        var run = $"L{DateTime.UtcNow:HHmmss}";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stop.CancelAfter(limit);
+        var clock = Stopwatch.StartNew();
+
+        async Task Worker(int worker)
+        {
+            for (var i = worker; i < count && !stop.IsCancellationRequested; i += hospitals)
+            {
+                var (hospital, home, member) = Combos[i % Combos.Length];
+                var body = template.Replace("__ID__", $"{run}-{i}", StringComparison.Ordinal).Replace("\"511300\"", $"\"{home}\"", StringComparison.Ordinal).Replace("M511300001", member, StringComparison.Ordinal);
+                var bytes = Encoding.UTF8.GetBytes(body);
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/settlements") { Content = new ByteArrayContent(bytes) };
+                    request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                    foreach (var (n, v) in RequestSigning.Headers("k-" + hospital, secrets["k-" + hospital], "POST", "/api/v1/settlements", bytes, DateTimeOffset.UtcNow))
+                        request.Headers.TryAddWithoutValidation(n, v);
+                    request.Headers.TryAddWithoutValidation("Prefer", "wait=20");
+                    using var response = await http.SendAsync(request, stop.Token);
+                    if ((int)response.StatusCode == 201) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    else
+                    {
+                        var text = await response.Content.ReadAsStringAsync(stop.Token);
+                        var type = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? (string?)JObject.Parse(text)["type"] : null;
+                        errors.AddOrUpdate($"{(int)response.StatusCode} {type?.Replace("https://gateway.example.org/problems/", "", StringComparison.Ordinal)}", 1, (_, n) => n + 1);
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    errors.AddOrUpdate(e.GetType().Name, 1, (_, n) => n + 1);
+                }
+                Interlocked.Increment(ref done);
+            }
+        }
+
+        var interactive = !Console.IsOutputRedirected;
+        var workers = Enumerable.Range(0, hospitals).Select(w => Task.Run(() => Worker(w), CancellationToken.None)).ToArray();
+        if (interactive)
+        {
+            await AnsiConsole.Progress().StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask($"settling ({hospitals} hospitals)", maxValue: count);
+                while (!Task.WhenAll(workers).IsCompleted) { task.Value = done; await Task.Delay(200, CancellationToken.None); }
+                task.Value = done;
+            });
+        }
+        await Task.WhenAll(workers);
+        var elapsed = clock.Elapsed;
+        var after = await RoundTripsAsync(http, ct);
+        var ok = latencies.Count;
+        var sorted = latencies.OrderBy(x => x).ToArray();
+        double P(double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+        var throughput = ok / elapsed.TotalSeconds;
+        var trips = ok == 0 ? 0 : (after - before) / (double)done;
+
+        double? baseline = null;
+        if (storage is not null && trips > 0) baseline = await BaselineAsync(storage, hospitals, (int)Math.Round(trips), Math.Min(count, 2000), ct);
+
+        var table = new Table().Title($"load: {done} submitted, {ok} completed in {elapsed.TotalSeconds:0.0} s").AddColumns("figure", "value");
+        table.AddRow("throughput (completed settlements/s)", throughput.ToString("0.0", CultureInfo.InvariantCulture));
+        table.AddRow("latency p50 / p95 / p99 (ms, submit → split)", $"{P(0.50):0} / {P(0.95):0} / {P(0.99):0}");
+        table.AddRow("storage round-trips per settlement (handler pipeline)", trips.ToString("0.00", CultureInfo.InvariantCulture));
+        if (baseline is { } b)
+        {
+            table.AddRow("raw Azurite, same op mix (settlement-equivalents/s)", b.ToString("0.0", CultureInfo.InvariantCulture));
+            table.AddRow("gateway / storage-bound limit", (throughput / b).ToString("0.00", CultureInfo.InvariantCulture));
+        }
+        foreach (var (k, v) in errors.OrderByDescending(e => e.Value)) table.AddRow("error: " + Markup.Escape(k), v.ToString(CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+
+        if (storage is not null)
+        {
+            await Task.Delay(2000, ct); // let the last replies post
+            var results = await VerifyCommand.RunAsync(storage, ct);
+            foreach (var r in results) Console.WriteLine($"verify: {(r.Holds ? "holds" : "VIOLATED")}: {r.Name} ({r.Checked} checked){(r.Holds ? "" : ": " + string.Join("; ", r.Violations))}");
+            if (results.Any(r => !r.Holds)) return 1;
+        }
+        return errors.IsEmpty ? 0 : 1;
+    }
+
+    private static async Task<long> RoundTripsAsync(HttpClient http, CancellationToken ct) =>
+        (long?)JObject.Parse(await http.GetStringAsync("api/v1/health", ct))["storageRoundTrips"] ?? 0;
+
+    /// <summary>
+    /// The storage-bound limit: the same number of storage operations per settlement (a mix of table inserts, point reads,
+    /// partition queries, conditional updates, entity-group transactions and queue send/receive/delete), at the same
+    /// concurrency, straight against Azurite. Returns settlement-equivalents per second.
+    /// </summary>
+    private static async Task<double> BaselineAsync(string connection, int concurrency, int opsPerSettlement, int settlements, CancellationToken ct)
+    {
+        var tables = new TableServiceClient(connection);
+        var table = tables.GetTableClient("LoadBaseline");
+        await table.CreateIfNotExistsAsync(ct);
+        var queue = new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None }).GetQueueClient("load-baseline");
+        await queue.CreateIfNotExistsAsync(cancellationToken: ct);
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, settlements), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (i, token) =>
+        {
+            var pk = $"p{i}";
+            for (var op = 0; op < opsPerSettlement; op++)
+            {
+                switch (op % 8)
+                {
+                    case 0: await table.AddEntityAsync(new TableEntity(pk, $"r{op}") { ["V"] = "x" }, token); break;
+                    case 1: await table.GetEntityIfExistsAsync<TableEntity>(pk, "r0", cancellationToken: token); break;
+                    case 2: await foreach (var _ in table.QueryAsync<TableEntity>(e => e.PartitionKey == pk, cancellationToken: token)) { } break;
+                    case 3: await table.UpsertEntityAsync(new TableEntity(pk, "r0") { ["V"] = "y" }, TableUpdateMode.Replace, token); break;
+                    case 4: await table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(pk, $"t{op}a")), new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(pk, $"t{op}b"))], token); break;
+                    case 5: await queue.SendMessageAsync("{\"x\":1}", token); break;
+                    case 6:
+                        var m = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30), token)).Value;
+                        if (m.Length > 0) await queue.DeleteMessageAsync(m[0].MessageId, m[0].PopReceipt, token);
+                        break;
+                    default: await table.GetEntityIfExistsAsync<TableEntity>(pk, "r0", cancellationToken: token); break;
+                }
+            }
+        });
+        var rate = settlements / clock.Elapsed.TotalSeconds;
+        await table.DeleteAsync(ct);
+        await queue.DeleteIfExistsAsync(ct);
+        return rate;
+    }
+}
