@@ -13,7 +13,7 @@ public sealed record InvocationOutcome(bool Succeeded, int StatusCode, JObject O
 /// carries its Outputs to the output bindings: Service Bus outputs become messages on the Azurite queue of the
 /// same name (a string is one message, an array many, an object its JSON).
 /// </summary>
-public sealed class Invoker(HttpClient http, QueueServiceClient queues, Settings settings, Action<string> log)
+public sealed class Invoker(HttpClient http, QueueServiceClient queues, ClaimCheck claims, Settings settings, Action<string> log)
 {
     public async Task<InvocationOutcome> InvokeAsync(FunctionDefinition function, JObject data, JObject metadata, CancellationToken ct)
     {
@@ -44,6 +44,8 @@ public sealed class Invoker(HttpClient http, QueueServiceClient queues, Settings
     }
 
     /// <summary>Sends the queue outputs of a successful invocation (before its trigger message is deleted: at-least-once).</summary>
+    public ClaimCheck Claims => claims;
+
     public async Task SendQueueOutputsAsync(FunctionDefinition function, JObject outputs, CancellationToken ct)
     {
         foreach (var binding in function.Bindings.Where(b => b.Direction == "out" && b.Type is "serviceBus" or "queue"))
@@ -55,7 +57,7 @@ public sealed class Invoker(HttpClient http, QueueServiceClient queues, Settings
             foreach (var m in messages)
             {
                 var text = m.Type == JTokenType.String ? (string)m! : m.ToString(Formatting.None);
-                await queue.SendMessageAsync(text, ct);
+                await queue.SendMessageAsync(await claims.WrapAsync(text, ct), ct);
             }
         }
     }

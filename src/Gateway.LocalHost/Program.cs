@@ -21,6 +21,7 @@ void Log(string line) => Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {lin
 var storage = settings["AzureWebJobsStorage"] ?? throw new InvalidOperationException("Set AzureWebJobsStorage (the Azurite connection string).");
 var queueConnection = settings["ServiceBusConnection"] is { } sb && sb.Contains("QueueEndpoint", StringComparison.Ordinal) ? sb : storage;
 var queues = new QueueServiceClient(queueConnection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+var claims = new ClaimCheck(new Azure.Storage.Blobs.BlobServiceClient(queueConnection));
 
 // Not disposed: SIGTERM's ProcessExit may fire after Main has returned.
 var stopping = new CancellationTokenSource();
@@ -43,10 +44,11 @@ foreach (var name in queueNames)
     await queues.GetQueueClient(name + "-poison").CreateIfNotExistsAsync(cancellationToken: stopping.Token);
 }
 
+await claims.EnsureAsync(stopping.Token);
 await using var handler = await HandlerProcess.StartAsync(Path.GetFullPath(handlerPath), Path.GetDirectoryName(Path.GetFullPath(handlerPath))!, settings, port, stopping.Token);
 Log($"handler listening on 127.0.0.1:{handler.Port}");
 using var handlerClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{handler.Port}"), Timeout = TimeSpan.FromSeconds(230) };
-var invoker = new Invoker(handlerClient, queues, settings, Log);
+var invoker = new Invoker(handlerClient, queues, claims, settings, Log);
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");

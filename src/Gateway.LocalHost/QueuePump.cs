@@ -61,7 +61,8 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
 
     private async Task ProcessAsync(QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken ct)
     {
-        var body = message.Body.ToString();
+        var raw = message.Body.ToString();
+        var body = await invoker.Claims.UnwrapAsync(raw, ct);
         var deliveryCount = (int)message.DequeueCount;
         JToken data = body;
         var metadata = new JObject
@@ -83,7 +84,7 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
             if (Duplicates.Roll(settings))
             {
                 // Reliability harness: at-least-once delivery made visible (LocalHostDuplicateDeliveryRate).
-                await queue.SendMessageAsync(body, ct);
+                await queue.SendMessageAsync(raw, ct);
                 log($"[{function.Name}] duplicate delivery injected for {message.MessageId}");
             }
             return;
@@ -98,7 +99,7 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
                 ["deliveryCount"] = deliveryCount,
                 ["queue"] = QueueName,
                 ["messageId"] = message.MessageId,
-                ["body"] = body,
+                ["body"] = raw,
             };
             await poison.SendMessageAsync(envelope.ToString(Formatting.None), ct);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);

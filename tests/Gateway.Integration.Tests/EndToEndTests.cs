@@ -67,6 +67,28 @@ public sealed class EndToEndTests(GatewayHost host)
     }
 
     [Fact]
+    public async Task A_long_bill_of_1500_lines_travels_the_queues_whole()
+    {
+        var member = await Members.FreshCopyAsync(G, "511300", "M511300001");
+        var body = Requests.With(Requests.SpecA(Requests.NewId("long")), o =>
+        {
+            o["member"]!["memberId"] = member;
+            o["encounter"]!["lines"] = new JArray(Enumerable.Range(1, 1500).Select(i => new JObject
+            {
+                ["lineNo"] = i, ["itemCode"] = i % 2 == 0 ? "D001" : "D002", ["name"] = "藥品 drug " + i, ["quantity"] = "2", ["unitPrice"] = "10.00", ["amount"] = "20.00",
+            }));
+        });
+        using var r = await G.Hospital("H440300001").SubmitAsync(body, 20);
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var json = await Requests.Json(r);
+        // 750 × 20.00 class A + 750 × (20.00 − 2.00 pre-self-pay) class B: in scope 28,500.00; (28,500 − 800) × 60% = 16,620.00.
+        Assert.Equal("30000.00", (string)json["split"]!["total"]!);
+        Assert.Equal("28500.00", (string)json["split"]!["inScope"]!);
+        Assert.Equal("16620.00", (string)json["split"]!["basicFund"]!);
+        Assert.Equal(1500, json["explanation"]!.Count(e => e["lineNo"] is not null));
+    }
+
+    [Fact]
     public async Task Same_id_and_body_is_the_same_settlement_and_another_body_is_a_conflict()
     {
         var h = G.Hospital("H440300001");

@@ -107,18 +107,22 @@ public sealed class MemberStore(GatewayStorage storage)
         }
     }
 
-    private static TableEntity MarkerEntity(string partition, AppliedMarker m) => new(partition, MemberRows.AppliedRow(m.SettlementKey))
+    private static TableEntity MarkerEntity(string partition, AppliedMarker m)
     {
-        ["Status"] = m.Status,
-        ["Year"] = m.Year,
-        ["Delta"] = m.DeltaJson,
-        ["Reply"] = m.ReplyJson,
-        ["DeductiblePaid"] = m.DeductiblePaid.ToString("0.00", CultureInfo.InvariantCulture),
-        ["AccountPaid"] = m.AccountPaid.ToString("0.00", CultureInfo.InvariantCulture),
-    };
+        var e = new TableEntity(partition, MemberRows.AppliedRow(m.SettlementKey))
+        {
+            ["Status"] = m.Status,
+            ["Year"] = m.Year,
+            ["Delta"] = m.DeltaJson,
+            ["DeductiblePaid"] = m.DeductiblePaid.ToString("0.00", CultureInfo.InvariantCulture),
+            ["AccountPaid"] = m.AccountPaid.ToString("0.00", CultureInfo.InvariantCulture),
+        };
+        LargeText.Write(e, "Reply", m.ReplyJson); // a long bill's explanation exceeds one property
+        return e;
+    }
 
     private static AppliedMarker Marker(TableEntity e) => new(
-        e.RowKey["applied-".Length..], e.GetString("Status"), e.GetInt32("Year") ?? 0, e.GetString("Delta") ?? "", e.GetString("Reply") ?? "",
+        e.RowKey["applied-".Length..], e.GetString("Status"), e.GetInt32("Year") ?? 0, e.GetString("Delta") ?? "", LargeText.Read(e, "Reply") ?? "",
         decimal.Parse(e.GetString("DeductiblePaid") ?? "0", CultureInfo.InvariantCulture), decimal.Parse(e.GetString("AccountPaid") ?? "0", CultureInfo.InvariantCulture));
 
     public async IAsyncEnumerable<(string Partition, AnnualAccumulators Accumulators)> AllAccumulatorsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
