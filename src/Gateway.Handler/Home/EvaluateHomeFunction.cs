@@ -78,17 +78,7 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
                 return Rejected(m, new Rejection(RejectionCode.InvalidEncounter, e.Message));
             }
 
-            var reply = GatewayJson.Serialize(new EvaluationReplyMessage
-            {
-                Outcome = "completed",
-                CorrelationId = m.CorrelationId,
-                SettlementId = m.SettlementId,
-                HospitalCode = m.HospitalCode,
-                HomeRegion = m.HomeRegion,
-                TreatmentRegion = m.TreatmentRegion,
-                Result = SettlementOutcomeDto.From(outcome),
-                EvaluatedAt = clock.GetUtcNow(),
-            });
+            var reply = Reply(m, "completed", SettlementOutcomeDto.From(outcome), null);
             var applied = new AppliedMarker(m.SettlementId, AppliedStatus.Applied, year, GatewayJson.Serialize(AccumulatorDeltaDto.From(outcome.Delta)),
                 reply, outcome.Split.Deductible, outcome.Split.AccountPay);
             if (await members.CommitAsync(state, outcome.After, applied, ct).ConfigureAwait(false)) return reply;
@@ -107,16 +97,7 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
             var state = await members.LoadAsync(home, m.MemberId, year, m.SettlementId, null, ct).ConfigureAwait(false);
             if (state?.Applied is not { } marker || marker.Status == AppliedStatus.Rejected)
                 return Rejected(m, new Rejection(RejectionCode.InvalidEncounter, "The home region has no completed settlement with this id to cancel."), "cancelRejected");
-            var reply = GatewayJson.Serialize(new EvaluationReplyMessage
-            {
-                Outcome = "cancelled",
-                CorrelationId = m.CorrelationId,
-                SettlementId = m.SettlementId,
-                HospitalCode = m.HospitalCode,
-                HomeRegion = m.HomeRegion,
-                TreatmentRegion = m.TreatmentRegion,
-                EvaluatedAt = clock.GetUtcNow(),
-            });
+            var reply = Reply(m, "cancelled", null, null);
             if (marker.Status == AppliedStatus.Cancelled) return reply; // already reversed: idempotent
             var delta = GatewayJson.Deserialize<AccumulatorDeltaDto>(marker.DeltaJson).ToDomain();
             var after = state.Accumulators.Reverse(delta);
@@ -125,7 +106,10 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
         throw new InvalidOperationException($"Gave up after {MaxConflictRetries} accumulator conflicts.");
     }
 
-    private string Rejected(EvaluationRequestMessage m, Rejection r, string outcome = "rejected") => GatewayJson.Serialize(new EvaluationReplyMessage
+    private string Rejected(EvaluationRequestMessage m, Rejection r, string outcome = "rejected") => Reply(m, outcome, null, RejectionDto.From(r));
+
+    /// <summary>A reply echoes the request's identifiers; see docs/messages.md.</summary>
+    private string Reply(EvaluationRequestMessage m, string outcome, SettlementOutcomeDto? result, RejectionDto? rejection) => GatewayJson.Serialize(new EvaluationReplyMessage
     {
         Outcome = outcome,
         CorrelationId = m.CorrelationId,
@@ -133,7 +117,8 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
         HospitalCode = m.HospitalCode,
         HomeRegion = m.HomeRegion,
         TreatmentRegion = m.TreatmentRegion,
-        Rejection = RejectionDto.From(r),
+        Result = result,
+        Rejection = rejection,
         EvaluatedAt = clock.GetUtcNow(),
     });
 }
