@@ -36,13 +36,34 @@ public static class LoadCommand
         var limit = new Option<int>("--time-limit") { Description = "Stop after this many seconds.", DefaultValueFactory = _ => 600 };
         var storage = new Option<string?>("--storage") { Description = "The gateway's storage connection (default: written by ./gateway up to .tools/run/connection)." };
         var keys = new Option<string>("--keys") { Description = "Demo keys file.", DefaultValueFactory = _ => "data/demo/keys.json" };
-        var command = new Command("load", "Bounded load run against the local gateway, with the storage baseline and the ledger verification.") { url, hospitals, settlements, limit, storage, keys };
+        var members = new Option<int>("--members") { Description = "Register this many synthetic members first (spread over the four regions) so settlements do not all hit the nine demo members; 0 = demo members only.", DefaultValueFactory = _ => 2000 };
+        var command = new Command("load", "Bounded load run against the local gateway, with the storage baseline and the ledger verification.") { url, hospitals, settlements, limit, storage, keys, members };
         command.SetAction(async (parse, ct) => await RunAsync(parse.GetValue(url)!, Math.Clamp(parse.GetValue(hospitals), 1, 512), Math.Clamp(parse.GetValue(settlements), 1, 100_000),
-            TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(limit), 10, 3600)), parse.GetValue(storage), parse.GetValue(keys)!, ct));
+            TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(limit), 10, 3600)), parse.GetValue(storage), parse.GetValue(keys)!, Math.Clamp(parse.GetValue(members), 0, 100_000), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string url, int hospitals, int count, TimeSpan limit, string? storage, string keysFile, CancellationToken ct)
+    private static readonly (string Hospital, string Home)[] Routes =
+    [
+        ("H440300001", "511300"), ("H440300002", "441900"), ("H511300001", "440300"), ("H350200001", "511300"), ("H441900001", "350200"),
+        ("H440300003", "350200"), ("H511300002", "441900"), ("H350200002", "440300"), ("H441900002", "511300"),
+    ];
+
+    /// <summary>Synthetic members LM{region}{n}: residents and employees, filed for every other region, no accumulators yet.</summary>
+    private static async Task RegisterMembersAsync(string storage, int count, CancellationToken ct)
+    {
+        var store = new MemberStore(new GatewayStorage(storage));
+        var regions = new[] { "440300", "441900", "511300", "350200" };
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (i, token) =>
+        {
+            var home = Gateway.Domain.RegionCode.Parse(regions[i % 4]);
+            var filings = regions.Where(r => r != home.Value).Select(r => new Gateway.Domain.Filing(Gateway.Domain.RegionCode.Parse(r), new DateOnly(2026, 1, 1), null)).ToList();
+            await store.UpsertProfileAsync(new Gateway.Domain.MemberProfile($"LM{home}{i / 4:D6}", home, i % 3 == 0 ? Gateway.Domain.InsuranceType.Employee : Gateway.Domain.InsuranceType.Resident,
+                i % 7 == 0, new DateOnly(1950 + i % 60, 1 + i % 12, 1 + i % 28), 1 + i % 20, Gateway.Domain.AssistanceCategory.None, i % 2 == 0, [], filings, 500m, Gateway.Domain.MemberStatus.Active), token);
+        });
+    }
+
+    private static async Task<int> RunAsync(string url, int hospitals, int count, TimeSpan limit, string? storage, string keysFile, int syntheticMembers, CancellationToken ct)
     {
         var baseUri = new Uri(url);
         if (!baseUri.IsLoopback) { Console.Error.WriteLine("load runs against a loopback gateway only."); return 2; }
@@ -50,6 +71,8 @@ public static class LoadCommand
         var secrets = Newtonsoft.Json.JsonConvert.DeserializeObject<Dictionary<string, string>>(File.ReadAllText(keysFile))!;
         var template = File.ReadAllText("data/demo/settlement-A.json");
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = hospitals * 2 }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
+        if (syntheticMembers > 0 && storage is null) { Console.Error.WriteLine("--members needs the storage connection (--storage or ./gateway up's .tools/run/connection)."); return 2; }
+        if (syntheticMembers > 0) await RegisterMembersAsync(storage!, syntheticMembers, ct);
         var before = await RoundTripsAsync(http, ct);
         var latencies = new ConcurrentBag<double>();
         var errors = new ConcurrentDictionary<string, int>();
@@ -64,6 +87,13 @@ public static class LoadCommand
             for (var i = worker; i < count && !stop.IsCancellationRequested; i += hospitals)
             {
                 var (hospital, home, member) = Combos[i % Combos.Length];
+                if (syntheticMembers > 0)
+                {
+                    (hospital, home) = Routes[i % Routes.Length];
+                    var slot = (i * 7919) % syntheticMembers;                  // spread over the members of that home region
+                    var index = slot - slot % 4 + Array.IndexOf(new[] { "440300", "441900", "511300", "350200" }, home);
+                    member = $"LM{home}{index / 4:D6}";
+                }
                 var body = template.Replace("__ID__", $"{run}-{i}", StringComparison.Ordinal).Replace("\"511300\"", $"\"{home}\"", StringComparison.Ordinal).Replace("M511300001", member, StringComparison.Ordinal);
                 var bytes = Encoding.UTF8.GetBytes(body);
                 var started = Stopwatch.GetTimestamp();
@@ -111,6 +141,7 @@ public static class LoadCommand
         var throughput = ok / elapsed.TotalSeconds;
         var trips = ok == 0 ? 0 : (after - before) / (double)done;
 
+        Console.WriteLine($"gateway: {ok}/{done} completed in {elapsed.TotalSeconds:0.0} s, {throughput:0.0}/s, p50/p95/p99 {P(0.50):0}/{P(0.95):0}/{P(0.99):0} ms, {trips:0.00} storage round-trips per settlement");
         double? baseline = null;
         if (storage is not null && trips > 0) baseline = await BaselineAsync(storage, hospitals, (int)Math.Round(trips), Math.Min(count, 2000), ct);
 
@@ -147,9 +178,9 @@ public static class LoadCommand
     private static async Task<double> BaselineAsync(string connection, int concurrency, int opsPerSettlement, int settlements, CancellationToken ct)
     {
         var tables = new TableServiceClient(connection);
-        var table = tables.GetTableClient("LoadBaseline");
+        var table = tables.GetTableClient($"LoadBaseline{DateTime.UtcNow:HHmmssfff}");
         await table.CreateIfNotExistsAsync(ct);
-        var queue = new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None }).GetQueueClient("load-baseline");
+        var queue = new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None }).GetQueueClient($"load-baseline-{DateTime.UtcNow:HHmmssfff}");
         await queue.CreateIfNotExistsAsync(cancellationToken: ct);
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, settlements), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (i, token) =>
@@ -159,7 +190,7 @@ public static class LoadCommand
             {
                 switch (op % 8)
                 {
-                    case 0: await table.AddEntityAsync(new TableEntity(pk, $"r{op}") { ["V"] = "x" }, token); break;
+                    case 0: await table.UpsertEntityAsync(new TableEntity(pk, $"r{op}") { ["V"] = "x" }, TableUpdateMode.Replace, token); break;
                     case 1: await table.GetEntityIfExistsAsync<TableEntity>(pk, "r0", cancellationToken: token); break;
                     case 2: await foreach (var _ in table.QueryAsync<TableEntity>(e => e.PartitionKey == pk, cancellationToken: token)) { } break;
                     case 3: await table.UpsertEntityAsync(new TableEntity(pk, "r0") { ["V"] = "y" }, TableUpdateMode.Replace, token); break;
@@ -167,7 +198,8 @@ public static class LoadCommand
                     case 5: await queue.SendMessageAsync("{\"x\":1}", token); break;
                     case 6:
                         var m = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30), token)).Value;
-                        if (m.Length > 0) await queue.DeleteMessageAsync(m[0].MessageId, m[0].PopReceipt, token);
+                        try { if (m.Length > 0) await queue.DeleteMessageAsync(m[0].MessageId, m[0].PopReceipt, token); }
+                        catch (Azure.RequestFailedException) { } // lost a race with another receiver: still one round-trip
                         break;
                     default: await table.GetEntityIfExistsAsync<TableEntity>(pk, "r0", cancellationToken: token); break;
                 }

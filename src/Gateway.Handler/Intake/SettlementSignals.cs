@@ -10,10 +10,19 @@ public sealed class SettlementSignals
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new(StringComparer.Ordinal);
 
-    public Task WaitAsync(string settlementKey, TimeSpan timeout, CancellationToken ct)
+    /// <summary>True when signalled, false when the timeout passed first.</summary>
+    public async Task<bool> WaitAsync(string settlementKey, TimeSpan timeout, CancellationToken ct)
     {
         var tcs = _waiters.GetOrAdd(settlementKey, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        return tcs.Task.WaitAsync(timeout, ct).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            await tcs.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     public void Signal(string settlementKey)

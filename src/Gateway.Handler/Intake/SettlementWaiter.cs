@@ -8,7 +8,10 @@ namespace Gateway.Handler.Intake;
 public sealed class SettlementWaiter(SettlementStore settlements, SettlementSignals signals, TimeProvider clock)
 {
     public const int MaxWaitSeconds = 20;
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    // The reply usually lands in this process and signals; the table is re-read on that signal, or every
+    // PollInterval in case the reply was applied by another instance (every read is a storage round-trip).
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(400);
 
     public static TimeSpan RequestedWait(HttpRequest request)
     {
@@ -29,11 +32,13 @@ public sealed class SettlementWaiter(SettlementStore settlements, SettlementSign
     public async Task<SettlementRecord> WaitAsync(SettlementRecord record, TimeSpan wait, CancellationToken ct, string? until = null)
     {
         var deadline = clock.GetUtcNow() + wait;
+        var interval = FirstPoll; // a reply applied before this waiter registered is not missed for long
         while (until is null ? record.Status == SettlementStatus.Pending : record.Status != until)
         {
             var left = deadline - clock.GetUtcNow();
             if (left <= TimeSpan.Zero) break;
-            await signals.WaitAsync(record.SettlementId, left < PollInterval ? left : PollInterval, ct).ConfigureAwait(false);
+            await signals.WaitAsync(record.SettlementId, left < interval ? left : interval, ct).ConfigureAwait(false);
+            interval = PollInterval;
             record = await settlements.GetAsync(record.HospitalCode, record.HospitalSettlementId, ct).ConfigureAwait(false) ?? record;
         }
         return record;
