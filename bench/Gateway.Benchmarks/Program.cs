@@ -1,1 +1,6 @@
+using Gateway.Benchmarks;
+
+// `close-cost CONNECTION` measures period close's storage operations against a store; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "close-cost") return await CloseCost.RunAsync(args[1]);
 BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
