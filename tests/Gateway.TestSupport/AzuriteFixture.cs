@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace Gateway.TestSupport;
 
@@ -58,16 +59,35 @@ public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
     private async Task StartInternalAsync()
     {
         var bin = await EnsureInstalledAsync();
+        // A port picked free may be taken again before Azurite binds it, and a loaded machine (a publish or a
+        // Bicep build running beside the tests) can make node slow to start: Azurite that dies is started again on
+        // new ports, and what it printed is kept for the failure message.
+        var failures = new StringBuilder();
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var reason = await TryStartAsync(bin, TimeSpan.FromSeconds(60));
+            if (reason is null) return;
+            failures.AppendLine($"attempt {attempt} (blob {BlobPort}, queue {QueuePort}, table {TablePort}): {reason}");
+            Dispose();
+        }
+        throw new InvalidOperationException("Azurite did not start:\n" + failures);
+    }
+
+    private async Task<string?> TryStartAsync(string bin, TimeSpan timeout)
+    {
         BlobPort = FreePort();
         QueuePort = FreePort();
         TablePort = FreePort();
+        var logDir = Path.Combine(RepoPaths.Root, "artifacts", "azurite");
+        Directory.CreateDirectory(logDir);
+        var logFile = Path.Combine(logDir, $"azurite-{Environment.ProcessId}-{TablePort}.log");
         var azurite = $"'{bin}' --inMemoryPersistence --silent --skipApiVersionCheck --loose --blobHost 127.0.0.1 --blobPort {BlobPort} " +
                       $"--queueHost 127.0.0.1 --queuePort {QueuePort} --tableHost 127.0.0.1 --tablePort {TablePort}";
         // The watchdog: Azurite dies with the test process, whatever way that ends.
-        var script = $"{azurite} >/dev/null 2>&1 & A=$!; while kill -0 {Environment.ProcessId} 2>/dev/null && kill -0 $A 2>/dev/null; do sleep 1; done; kill -9 $A 2>/dev/null";
+        var script = $"{azurite} >'{logFile}' 2>&1 & A=$!; while kill -0 {Environment.ProcessId} 2>/dev/null && kill -0 $A 2>/dev/null; do sleep 1; done; kill -9 $A 2>/dev/null";
         var info = new ProcessStartInfo("setsid", ["bash", "-c", script]) { UseShellExecute = false };
         _process = Process.Start(info) ?? throw new InvalidOperationException("Could not start azurite.");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + timeout;
         foreach (var port in new[] { TablePort, QueuePort, BlobPort })
         {
             while (true)
@@ -78,12 +98,21 @@ public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
                     await c.ConnectAsync(IPAddress.Loopback, port);
                     break;
                 }
-                catch (SocketException) when (DateTime.UtcNow < deadline)
+                catch (SocketException)
                 {
+                    if (_process.HasExited) return "Azurite exited: " + ReadLog(logFile);
+                    if (DateTime.UtcNow > deadline) return $"port {port} not listening after {timeout.TotalSeconds:0} s: " + ReadLog(logFile);
                     await Task.Delay(100);
                 }
             }
         }
+        return null;
+    }
+
+    private static string ReadLog(string path)
+    {
+        try { return File.Exists(path) ? File.ReadAllText(path).Trim() : "(no output)"; }
+        catch (IOException e) { return "(log unreadable: " + e.Message + ")"; }
     }
 
     public void Dispose()
