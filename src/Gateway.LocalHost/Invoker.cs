@@ -13,8 +13,10 @@ public sealed record InvocationOutcome(bool Succeeded, int StatusCode, JObject O
 /// carries its Outputs to the output bindings: Service Bus outputs become messages on the Azurite queue of the
 /// same name (a string is one message, an array many, an object its JSON).
 /// </summary>
-public sealed class Invoker(HttpClient http, QueueServiceClient queues, ClaimCheck claims, Settings settings, Action<string> log)
+public sealed class Invoker(HttpClient http, QueueServiceClient queues, ClaimCheck claims, Settings settings, QueueSignals signals, Action<string> log)
 {
+    public QueueSignals Signals => signals;
+
     public async Task<InvocationOutcome> InvokeAsync(FunctionDefinition function, JObject data, JObject metadata, CancellationToken ct)
     {
         var payload = new JObject { ["Data"] = data, ["Metadata"] = metadata };
@@ -59,6 +61,7 @@ public sealed class Invoker(HttpClient http, QueueServiceClient queues, ClaimChe
                 var text = m.Type == JTokenType.String ? (string)m! : m.ToString(Formatting.None);
                 await queue.SendMessageAsync(await claims.WrapAsync(text, ct), ct);
             }
+            signals.Notify(queueName);
         }
     }
 }

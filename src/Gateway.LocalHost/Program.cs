@@ -48,7 +48,7 @@ await claims.EnsureAsync(stopping.Token);
 await using var handler = await HandlerProcess.StartAsync(Path.GetFullPath(handlerPath), Path.GetDirectoryName(Path.GetFullPath(handlerPath))!, settings, port, stopping.Token);
 Log($"handler listening on 127.0.0.1:{handler.Port}");
 using var handlerClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{handler.Port}"), Timeout = TimeSpan.FromSeconds(230) };
-var invoker = new Invoker(handlerClient, queues, claims, settings, Log);
+var invoker = new Invoker(handlerClient, queues, claims, settings, new QueueSignals(), Log);
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");

@@ -41,8 +41,9 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
             }
             if (batch.Length == 0)
             {
-                await Delay(idle, ct);
-                idle = TimeSpan.FromMilliseconds(Math.Min(200, idle.TotalMilliseconds * 2));
+                // Woken at once when this host sends to the queue; otherwise poll with a back-off.
+                if (await invoker.Signals.WaitAsync(QueueName, idle, ct)) idle = TimeSpan.FromMilliseconds(5);
+                else idle = TimeSpan.FromMilliseconds(Math.Min(200, idle.TotalMilliseconds * 2));
                 continue;
             }
             idle = TimeSpan.FromMilliseconds(5);
@@ -85,6 +86,7 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
             {
                 // Reliability harness: at-least-once delivery made visible (LocalHostDuplicateDeliveryRate).
                 await queue.SendMessageAsync(raw, ct);
+                invoker.Signals.Notify(QueueName);
                 log($"[{function.Name}] duplicate delivery injected for {message.MessageId}");
             }
             return;
