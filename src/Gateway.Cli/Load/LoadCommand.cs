@@ -37,9 +37,11 @@ public static class LoadCommand
         var storage = new Option<string?>("--storage") { Description = "The gateway's storage connection (default: written by ./gateway up to .tools/run/connection)." };
         var keys = new Option<string>("--keys") { Description = "Demo keys file.", DefaultValueFactory = _ => "data/demo/keys.json" };
         var members = new Option<int>("--members") { Description = "Register this many synthetic members first (spread over the four regions) so settlements do not all hit the nine demo members; 0 = demo members only.", DefaultValueFactory = _ => 2000 };
-        var command = new Command("load", "Bounded load run against the local gateway, with the storage baseline and the ledger verification.") { url, hospitals, settlements, limit, storage, keys, members };
+        var rate = new Option<double>("--rate") { Description = "Open loop: offer this many settlements per second in all, spread over the hospitals (at most --hospitals in flight); latency is measured from each request's scheduled start. 0 = closed loop: every hospital submits its next settlement as soon as the last one answered (saturation).", DefaultValueFactory = _ => 0 };
+        var command = new Command("load", "Bounded load run against the local gateway, with the storage baseline and the ledger verification.") { url, hospitals, settlements, limit, storage, keys, members, rate };
         command.SetAction(async (parse, ct) => await RunAsync(parse.GetValue(url)!, Math.Clamp(parse.GetValue(hospitals), 1, 512), Math.Clamp(parse.GetValue(settlements), 1, 100_000),
-            TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(limit), 10, 3600)), parse.GetValue(storage), parse.GetValue(keys)!, Math.Clamp(parse.GetValue(members), 0, 100_000), ct));
+            TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(limit), 10, 3600)), parse.GetValue(storage), parse.GetValue(keys)!, Math.Clamp(parse.GetValue(members), 0, 100_000),
+            Math.Clamp(parse.GetValue(rate), 0, 10_000), ct));
         return command;
     }
 
@@ -63,7 +65,7 @@ public static class LoadCommand
         });
     }
 
-    private static async Task<int> RunAsync(string url, int hospitals, int count, TimeSpan limit, string? storage, string keysFile, int syntheticMembers, CancellationToken ct)
+    private static async Task<int> RunAsync(string url, int hospitals, int count, TimeSpan limit, string? storage, string keysFile, int syntheticMembers, double rate, CancellationToken ct)
     {
         var baseUri = new Uri(url);
         if (!baseUri.IsLoopback) { Console.Error.WriteLine("load runs against a loopback gateway only."); return 2; }
@@ -82,52 +84,84 @@ public static class LoadCommand
         stop.CancelAfter(limit);
         var clock = Stopwatch.StartNew();
 
+        // One settlement: i picks the hospital, the home region and the member; latency runs from `started` (the
+        // scheduled start in the open loop, so a request that had to wait for a free hospital counts its wait).
+        async Task SendOne(int i, long started)
+        {
+            var (hospital, home, member) = Combos[i % Combos.Length];
+            if (syntheticMembers > 0)
+            {
+                (hospital, home) = Routes[i % Routes.Length];
+                var slot = (i * 7919) % syntheticMembers;                  // spread over the members of that home region
+                var index = slot - slot % 4 + Array.IndexOf(new[] { "440300", "441900", "511300", "350200" }, home);
+                member = $"LM{home}{index / 4:D6}";
+            }
+            var body = template.Replace("__ID__", $"{run}-{i}", StringComparison.Ordinal).Replace("\"511300\"", $"\"{home}\"", StringComparison.Ordinal).Replace("M511300001", member, StringComparison.Ordinal);
+            var bytes = Encoding.UTF8.GetBytes(body);
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/settlements") { Content = new ByteArrayContent(bytes) };
+                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                foreach (var (n, v) in RequestSigning.Headers("k-" + hospital, secrets["k-" + hospital], "POST", "/api/v1/settlements", bytes, DateTimeOffset.UtcNow))
+                    request.Headers.TryAddWithoutValidation(n, v);
+                request.Headers.TryAddWithoutValidation("Prefer", "wait=20");
+                using var response = await http.SendAsync(request, stop.Token);
+                if ((int)response.StatusCode == 201) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                else
+                {
+                    var text = await response.Content.ReadAsStringAsync(stop.Token);
+                    var type = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? (string?)JObject.Parse(text)["type"] : null;
+                    errors.AddOrUpdate($"{(int)response.StatusCode} {type?.Replace("https://gateway.example.org/problems/", "", StringComparison.Ordinal)}", 1, (_, n) => n + 1);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                errors.AddOrUpdate(e.GetType().Name, 1, (_, n) => n + 1);
+            }
+            Interlocked.Increment(ref done);
+        }
+
         async Task Worker(int worker)
         {
             for (var i = worker; i < count && !stop.IsCancellationRequested; i += hospitals)
+                await SendOne(i, Stopwatch.GetTimestamp());
+        }
+
+        async Task OpenLoop()
+        {
+            var inFlight = new SemaphoreSlim(hospitals);
+            var running = new List<Task>(count);
+            var origin = Stopwatch.GetTimestamp();
+            for (var i = 0; i < count && !stop.IsCancellationRequested; i++)
             {
-                var (hospital, home, member) = Combos[i % Combos.Length];
-                if (syntheticMembers > 0)
+                var due = origin + (long)(i / rate * Stopwatch.Frequency);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.Zero)
                 {
-                    (hospital, home) = Routes[i % Routes.Length];
-                    var slot = (i * 7919) % syntheticMembers;                  // spread over the members of that home region
-                    var index = slot - slot % 4 + Array.IndexOf(new[] { "440300", "441900", "511300", "350200" }, home);
-                    member = $"LM{home}{index / 4:D6}";
+                    try { await Task.Delay(wait, stop.Token); }
+                    catch (OperationCanceledException) { break; }
                 }
-                var body = template.Replace("__ID__", $"{run}-{i}", StringComparison.Ordinal).Replace("\"511300\"", $"\"{home}\"", StringComparison.Ordinal).Replace("M511300001", member, StringComparison.Ordinal);
-                var bytes = Encoding.UTF8.GetBytes(body);
-                var started = Stopwatch.GetTimestamp();
-                try
+                try { await inFlight.WaitAsync(stop.Token); }
+                catch (OperationCanceledException) { break; }
+                var n = i;
+                running.Add(Task.Run(async () =>
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/settlements") { Content = new ByteArrayContent(bytes) };
-                    request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-                    foreach (var (n, v) in RequestSigning.Headers("k-" + hospital, secrets["k-" + hospital], "POST", "/api/v1/settlements", bytes, DateTimeOffset.UtcNow))
-                        request.Headers.TryAddWithoutValidation(n, v);
-                    request.Headers.TryAddWithoutValidation("Prefer", "wait=20");
-                    using var response = await http.SendAsync(request, stop.Token);
-                    if ((int)response.StatusCode == 201) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    else
-                    {
-                        var text = await response.Content.ReadAsStringAsync(stop.Token);
-                        var type = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? (string?)JObject.Parse(text)["type"] : null;
-                        errors.AddOrUpdate($"{(int)response.StatusCode} {type?.Replace("https://gateway.example.org/problems/", "", StringComparison.Ordinal)}", 1, (_, n) => n + 1);
-                    }
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-                {
-                    errors.AddOrUpdate(e.GetType().Name, 1, (_, n) => n + 1);
-                }
-                Interlocked.Increment(ref done);
+                    try { await SendOne(n, due); }
+                    finally { inFlight.Release(); }
+                }, CancellationToken.None));
             }
+            await Task.WhenAll(running);
         }
 
         var interactive = !Console.IsOutputRedirected;
-        var workers = Enumerable.Range(0, hospitals).Select(w => Task.Run(() => Worker(w), CancellationToken.None)).ToArray();
+        var workers = rate > 0
+            ? [Task.Run(OpenLoop, CancellationToken.None)]
+            : Enumerable.Range(0, hospitals).Select(w => Task.Run(() => Worker(w), CancellationToken.None)).ToArray();
         if (interactive)
         {
             await AnsiConsole.Progress().StartAsync(async ctx =>
             {
-                var task = ctx.AddTask($"settling ({hospitals} hospitals)", maxValue: count);
+                var task = ctx.AddTask(rate > 0 ? $"settling ({hospitals} hospitals, {rate:0.#}/s offered)" : $"settling ({hospitals} hospitals)", maxValue: count);
                 while (!Task.WhenAll(workers).IsCompleted) { task.Value = done; await Task.Delay(200, CancellationToken.None); }
                 task.Value = done;
             });
@@ -141,11 +175,12 @@ public static class LoadCommand
         var throughput = ok / elapsed.TotalSeconds;
         var trips = ok == 0 ? 0 : (after - before) / (double)done;
 
-        Console.WriteLine($"gateway: {ok}/{done} completed in {elapsed.TotalSeconds:0.0} s, {throughput:0.0}/s, p50/p95/p99 {P(0.50):0}/{P(0.95):0}/{P(0.99):0} ms, {trips:0.00} storage round-trips per settlement");
+        var mode = rate > 0 ? $"open loop, {rate:0.#}/s offered" : "closed loop";
+        Console.WriteLine($"gateway ({hospitals} hospitals, {mode}): {ok}/{done} completed in {elapsed.TotalSeconds:0.0} s, {throughput:0.0}/s, p50/p95/p99 {P(0.50):0}/{P(0.95):0}/{P(0.99):0} ms, {trips:0.00} storage round-trips per settlement");
         double? baseline = null;
         if (storage is not null && trips > 0) baseline = await BaselineAsync(storage, hospitals, (int)Math.Round(trips), Math.Min(count, 2000), ct);
 
-        var table = new Table().Title($"load: {done} submitted, {ok} completed in {elapsed.TotalSeconds:0.0} s").AddColumns("figure", "value");
+        var table = new Table().Title($"load ({hospitals} hospitals, {mode}): {done} submitted, {ok} completed in {elapsed.TotalSeconds:0.0} s").AddColumns("figure", "value");
         table.AddRow("throughput (completed settlements/s)", throughput.ToString("0.0", CultureInfo.InvariantCulture));
         table.AddRow("latency p50 / p95 / p99 (ms, submit → split)", $"{P(0.50):0} / {P(0.95):0} / {P(0.99):0}");
         table.AddRow("storage round-trips per settlement (handler pipeline)", trips.ToString("0.00", CultureInfo.InvariantCulture));
