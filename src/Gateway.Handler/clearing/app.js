@@ -11,6 +11,7 @@ const app = document.getElementById("app");
 let generation = 0; // a newer render wins over a slower, older one
 
 const money = v => Number(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const count = n => `${Number(n).toLocaleString("en-US")} ${Number(n) === 1 ? "settlement" : "settlements"}`;
 const esc = s => String(s ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 const region = r => `${esc(r)} <span class="muted">${esc(REGIONS[r] || "")}</span>`;
 const num = (v, cls = "") => `<td class="num ${cls}">${money(v)}</td>`;
@@ -97,7 +98,7 @@ async function renderOverview(period) {
     ${regions.map(h => `<tr><th>${region(h)}</th>${regions.map(t => {
       const p = cell(h, t);
       if (h === t) return `<td class="num">—</td>`;
-      return p ? `<td class="num"><a href="#/pair/${period}/${h}/${t}">${money(p.funds.total)}</a><br><small>${p.settlements} settlements</small></td>` : `<td class="num">0.00</td>`;
+      return p ? `<td class="num"><a href="#/pair/${period}/${h}/${t}">${money(p.funds.total)}</a><br><small>${count(p.settlements)}</small></td>` : `<td class="num">0.00</td>`;
     }).join("")}${num(data.positions.filter(p => p.home === h).reduce((a, p) => a + Number(p.funds.total), 0))}</tr>`).join("")}
     </tbody></table>`;
   const funds = `<table id="fund-totals"><thead><tr>${FUNDS.map(([, l]) => `<th class="num">${l}</th>`).join("")}</tr></thead>
@@ -118,7 +119,7 @@ async function renderOverview(period) {
       ${data.closed ? "" : `<button id="close-period" ${me && me.role === "close" ? "" : "disabled title=\"Closing role only 仅限关账角色\""}>Close period 关账</button>`}
     </div>
     <p class="error" id="action-error"></p>
-    <div class="card"><h2>Positions 头寸矩阵 (what each home region owes each treatment region)</h2>${matrix}<p>${data.settlements} settlements 笔</p></div>
+    <div class="card"><h2>Positions 头寸矩阵 (what each home region owes each treatment region)</h2>${matrix}<p>${count(data.settlements)} 笔</p></div>
     <div class="card"><h2>Totals per fund 各基金合计</h2>${funds}</div>
     <div class="grid2">
       <div class="card"><h2>Multilateral netting 多边轧差</h2>${nets}</div>
