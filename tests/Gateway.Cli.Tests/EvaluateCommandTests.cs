@@ -54,7 +54,7 @@ public sealed class EvaluateCommandTests : IDisposable
     public void Raising_one_deductible_shows_its_budget_impact_per_fund()
     {
         var (exit, json, stdout, _) = Run("spec-section-8.json", compare: "511300-raised-deductible.json");
-        Assert.Equal(1, exit); // the Nanchong draft pack cannot evaluate the other regions' members: reported, not fatal
+        Assert.Equal(0, exit); // a Nanchong draft pack compares Nanchong members; the others keep their own region's pack
         // Example A: deductible 800 → 1,000: basic (4,543 − 1,000) × 0.6 = 2,125.80, 120.00 less; the patient pays 120.00 more.
         var a = Result(json, "spec-A");
         Assert.Equal("2245.80", (string)a["base"]!["basicFund"]!);
@@ -65,7 +65,11 @@ public sealed class EvaluateCommandTests : IDisposable
         var impact = json["summary"]!["byHomeRegion"]!["511300"]!["budgetImpact"]!;
         Assert.Equal("-220.00", (string)impact["basicFund"]!);
         Assert.Equal("220.00", (string)impact["cashPay"]!);
-        Assert.Contains("rule-pack-missing", (string)Result(json, "spec-B")["error"]!["problem"]!);
+        var b = Result(json, "spec-B"); // a Dongguan member: evaluated with Dongguan's seed pack, not compared
+        Assert.Equal("74347.47", (string)b["base"]!["fundTotal"]!);
+        Assert.Equal(JTokenType.Null, b["compare"]!.Type);
+        Assert.Null(json["summary"]!["byHomeRegion"]!["441900"]!["budgetImpact"]);
+        Assert.Equal("68440.85", (string)json["summary"]!["byHomeRegion"]!["441900"]!["basicFund"]!);
         Assert.Contains("Δ", stdout);
     }
 

@@ -14,8 +14,8 @@ public static class EvaluateCommand
     public static Command Create()
     {
         var input = new Option<FileInfo>("--input") { Description = "Scenarios: a JSON document {catalog, scenarios} or JSON Lines (.jsonl) of scenarios.", Required = true };
-        var pack = new Option<FileInfo?>("--pack") { Description = "Evaluate every scenario with this rule pack (default: the home region's seed pack for the service date)." };
-        var compare = new Option<FileInfo?>("--compare-pack") { Description = "Also evaluate with this pack and report the difference per fund and the budget impact." };
+        var pack = new Option<FileInfo?>("--pack") { Description = "Evaluate the scenarios of this pack's home region with it (others, and the default: the home region's seed pack for the service date)." };
+        var compare = new Option<FileInfo?>("--compare-pack") { Description = "Also evaluate the scenarios of this pack's home region with it and report the difference per fund and the budget impact." };
         var catalog = new Option<FileInfo?>("--catalog") { Description = "The catalog (item code → class...), required with JSON Lines input." };
         var output = new Option<FileInfo?>("--out") { Description = "Write the results and the summary as JSON to this file." };
         var brief = new Option<bool>("--brief") { Description = "Leave the per-line explanation out of the JSON." };
@@ -34,9 +34,9 @@ public static class EvaluateCommand
             comparePack = compareFile is null ? null : RulePackLoader.Load(File.ReadAllText(compareFile.FullName), compareFile.FullName);
             if (catalogFile is not null) items = ScenarioSource.LoadCatalog(catalogFile.FullName);
         }
-        catch (Exception e) when (e is RulePackFormatException or CatalogFormatException or IOException)
+        catch (Exception e) when (e is RulePackFormatException or CatalogFormatException or IOException or Newtonsoft.Json.JsonException)
         {
-            stderr.WriteLine(e.Message);
+            stderr.WriteLine(e is Newtonsoft.Json.JsonException ? $"{catalogFile?.FullName}: not a usable catalog: {e.Message}" : e.Message);
             return 2;
         }
         var jsonLines = input.Extension is ".jsonl" or ".ndjson" || (items is not null && LooksLikeJsonLines(input.FullName));
@@ -48,7 +48,7 @@ public static class EvaluateCommand
         using var reader = new StreamReader(input.FullName, System.Text.Encoding.UTF8, true, 1 << 16);
         var source = new ScenarioSource(reader, jsonLines, items);
         using var outText = outFile is null ? TextWriter.Null : new StreamWriter(outFile.FullName, false, new System.Text.UTF8Encoding(false), 1 << 16);
-        using var writer = new OutcomeWriter(outText, !brief);
+        using var writer = new OutcomeWriter(outText, !brief, comparePack is not null);
         EvaluationRun? run = null;
         var shown = new List<ScenarioOutcome>();
         var errors = 0;
@@ -82,9 +82,13 @@ public static class EvaluateCommand
             }
             else Loop(null);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or CatalogFormatException or Newtonsoft.Json.JsonException)
         {
+            // The input as a whole is unusable (its catalog, or JSON that cannot be read past): no half-written output.
             stderr.WriteLine(e.Message);
+            writer.Dispose();
+            outText.Dispose();
+            if (outFile is not null) File.Delete(outFile.FullName);
             return 2;
         }
         run ??= new EvaluationRun(null, basePack, comparePack, source.Catalog ?? []);
@@ -116,7 +120,8 @@ public static class EvaluateCommand
             {
                 var s = o.Base!.Split;
                 var row = new List<string> { Markup.Escape(o.Input.Id), o.Input.Scenario!.Member.HomeRegion.Value, M(s.Total), M(s.FundTotal), M(s.AccountPay), M(s.CashPay) };
-                if (compare) { row.Add(M(o.Compare!.Split.FundTotal - s.FundTotal)); row.Add(M(o.Compare.Split.CashPay - s.CashPay)); }
+                if (compare && o.Compare is { } c) { row.Add(M(c.Split.FundTotal - s.FundTotal)); row.Add(M(c.Split.CashPay - s.CashPay)); }
+                else if (compare) { row.Add("—"); row.Add("—"); } // another home region: not the compare pack's members
                 t.AddRow(row.ToArray());
             }
             console.Write(t);

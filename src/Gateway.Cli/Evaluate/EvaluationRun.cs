@@ -60,20 +60,46 @@ public sealed class EvaluationRun(RulePackSet? basePacks, RulePack? basePack, Ru
         try
         {
             var priced = SettlementEngine.Price(CatalogFor(s.Encounter.TreatmentRegion), s.Encounter);
-            var pack = basePack ?? (basePacks ?? RulePackSet.Default).Get(s.Member.HomeRegion, s.Encounter.ServiceDate);
+            // A pack given on the command line is its own region's policy: members of other home regions keep their
+            // region's seed pack, and only the compare pack's region is compared (a national sample stays usable).
+            var home = s.Member.HomeRegion;
+            var pack = basePack is not null && basePack.Region == home ? basePack : (basePacks ?? RulePackSet.Default).Get(home, s.Encounter.ServiceDate);
             var b = PolicyEngine.Evaluate(pack, priced, s.Member, s.Accumulators);
-            var c = comparePack is null ? null : PolicyEngine.Evaluate(comparePack, priced, s.Member, s.Accumulators);
-            var home = s.Member.HomeRegion.Value;
-            Summary(Base, home).Add(b.Split);
-            if (c is not null) Summary(Compared, home).Add(c.Split);
+            var c = comparePack is not null && comparePack.Region == home ? PolicyEngine.Evaluate(comparePack, priced, s.Member, s.Accumulators) : null;
+            Summary(Base, home.Value).Add(b.Split);
+            if (c is not null) Summary(Compared, home.Value).Add(c.Split);
             Evaluated++;
             return new ScenarioOutcome(input, b, c, null, null);
         }
         catch (RejectedException e)
         {
             Failed++;
-            return new ScenarioOutcome(input, null, null, "$.encounter" + (e.Rejection.Pointer?.Replace('/', '.') ?? ""), $"{e.Rejection.Name}: {e.Rejection.Detail}");
+            return new ScenarioOutcome(input, null, null, PathOf(e.Rejection), $"{e.Rejection.Name}: {e.Rejection.Detail}");
         }
+    }
+
+    /// <summary>Where in the scenario a rejection points, as a JSON path (<c>$.encounter.lines[0].amount</c>).</summary>
+    public static string PathOf(Rejection r)
+    {
+        if (r.Pointer is { Length: > 0 } pointer)
+        {
+            var sb = new System.Text.StringBuilder("$.encounter");
+            foreach (var segment in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (segment.All(char.IsAsciiDigit)) sb.Append('[').Append(segment).Append(']');
+                else sb.Append('.').Append(segment);
+            }
+            return sb.ToString();
+        }
+        return r.Code switch
+        {
+            RejectionCode.CoverageSuspended => "$.member.status",
+            RejectionCode.SpecialDiseaseNotRegistered => "$.member.specialDiseases",
+            RejectionCode.NotCrossRegion => "$.member.homeRegion",
+            RejectionCode.UnknownHomeRegion or RejectionCode.RulePackMissing => "$.member.homeRegion",
+            RejectionCode.CatalogMissing => "$.treatmentRegion",
+            _ => "$.encounter",
+        };
     }
 
     private static RegionSummary Summary(SortedDictionary<string, RegionSummary> map, string region)

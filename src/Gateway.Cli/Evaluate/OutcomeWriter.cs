@@ -9,10 +9,12 @@ public sealed class OutcomeWriter : IDisposable
 {
     private readonly JsonTextWriter _w;
     private readonly bool _explain;
+    private readonly bool _comparing;
 
-    public OutcomeWriter(TextWriter text, bool explain)
+    public OutcomeWriter(TextWriter text, bool explain, bool comparing = false)
     {
         _explain = explain;
+        _comparing = comparing;
         _w = new JsonTextWriter(text) { Formatting = Formatting.None };
         _w.WriteStartObject();
         _w.WritePropertyName("results");
@@ -46,7 +48,17 @@ public sealed class OutcomeWriter : IDisposable
         {
             _w.WritePropertyName("homeRegion");
             _w.WriteValue(o.Input.Scenario!.Member.HomeRegion.Value);
-            if (o.Compare is null) Result(o.Base!);
+            if (!_comparing) Result(o.Base!);
+            else if (o.Compare is null)
+            {
+                // Compared only where the compare pack is the member's home region's policy.
+                _w.WritePropertyName("base");
+                _w.WriteStartObject();
+                Result(o.Base!);
+                _w.WriteEndObject();
+                _w.WritePropertyName("compare");
+                _w.WriteNull();
+            }
             else
             {
                 _w.WritePropertyName("base");

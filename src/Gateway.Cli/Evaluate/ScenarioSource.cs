@@ -32,7 +32,10 @@ public sealed class ScenarioSource(TextReader input, bool jsonLines, Dictionary<
             try
             {
                 using var reader = Reader(new StringReader(line));
-                o = JObject.Load(reader);
+                var token = JToken.ReadFrom(reader);
+                if (reader.Read()) error = "not valid JSON Lines: more than one value on the line";
+                else if (token is JObject obj) o = obj;
+                else error = $"a scenario object is expected, not {Describe(token.Type)}";
             }
             catch (JsonException e)
             {
@@ -46,7 +49,7 @@ public sealed class ScenarioSource(TextReader input, bool jsonLines, Dictionary<
     private IEnumerable<ScenarioInput> ReadDocument()
     {
         using var reader = Reader(input);
-        if (!reader.Read() || reader.TokenType != JsonToken.StartObject) throw new InvalidDataException("The input is a JSON object {\"catalog\": {...}, \"scenarios\": [...]} (or use --jsonl).");
+        if (!reader.Read() || reader.TokenType != JsonToken.StartObject) throw new InvalidDataException("The input is a JSON object {\"catalog\": {...}, \"scenarios\": [...]} (or JSON Lines: a .jsonl file, with --catalog FILE).");
         var index = 0;
         while (reader.Read() && reader.TokenType == JsonToken.PropertyName)
         {
@@ -63,11 +66,17 @@ public sealed class ScenarioSource(TextReader input, bool jsonLines, Dictionary<
                 while (true)
                 {
                     JObject? o = null;
-                    string? error = null;
+                    string? error = null, notScenario = null;
                     try
                     {
                         if (!reader.Read() || reader.TokenType == JsonToken.EndArray) break;
-                        o = JObject.Load(reader);
+                        if (reader.TokenType != JsonToken.StartObject)
+                        {
+                            // A value that is not a scenario (1, null, "x", [...]): reported, and the reading goes on.
+                            notScenario = Describe(reader.TokenType);
+                            reader.Skip();
+                        }
+                        else o = JObject.Load(reader);
                     }
                     catch (JsonReaderException e)
                     {
@@ -78,12 +87,30 @@ public sealed class ScenarioSource(TextReader input, bool jsonLines, Dictionary<
                         yield return new ScenarioInput(index++, $"#{index}", null, "$.scenarios", error);
                         yield break;
                     }
+                    if (notScenario is not null)
+                    {
+                        yield return new ScenarioInput(index, $"#{index + 1}", null, $"$.scenarios[{index}]", $"a scenario object is expected, not {notScenario}");
+                        index++;
+                        continue;
+                    }
                     yield return Parse(index++, o!);
                 }
             }
             else reader.Skip();
         }
     }
+
+    private static string Describe(JTokenType t) => t switch
+    {
+        JTokenType.Array => "an array", JTokenType.Null => "null", JTokenType.String => "a string",
+        JTokenType.Integer or JTokenType.Float => "a number", JTokenType.Boolean => "true or false", _ => t.ToString(),
+    };
+
+    private static string Describe(JsonToken t) => t switch
+    {
+        JsonToken.StartArray => "an array", JsonToken.Null => "null", JsonToken.String => "a string",
+        JsonToken.Integer or JsonToken.Float => "a number", JsonToken.Boolean => "true or false", _ => t.ToString(),
+    };
 
     private static ScenarioInput Parse(int index, JObject o)
     {

@@ -10,14 +10,15 @@ public static class VerifyCommand
 {
     public static Command Create()
     {
-        var storage = new Option<string>("--storage") { Description = "Table storage connection string (default: $AzureWebJobsStorage).", };
+        var storage = new Option<string>("--storage") { Description = "Table storage connection string (default: $AzureWebJobsStorage, else the one ./gateway up wrote to .tools/run/connection).", };
         var command = new Command("verify", "Check a store: journals balance, positions equal journals, nets sum to zero, one journal per settlement, accumulators equal their deltas.") { storage };
         command.SetAction(async (parse, ct) =>
         {
-            var connection = parse.GetValue(storage) ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage");
+            var connection = parse.GetValue(storage) ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage")
+                ?? (File.Exists(".tools/run/connection") ? File.ReadAllText(".tools/run/connection").Trim() : null);
             if (string.IsNullOrEmpty(connection))
             {
-                Console.Error.WriteLine("Give --storage or set AzureWebJobsStorage.");
+                Console.Error.WriteLine("Give --storage, set AzureWebJobsStorage, or run ./gateway up first.");
                 return 2;
             }
             var results = await RunAsync(connection, ct);

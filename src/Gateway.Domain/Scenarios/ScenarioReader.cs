@@ -15,6 +15,7 @@ public static class ScenarioReader
         var id = o.TryGetValue("id", out var idToken) && idToken.Type is JTokenType.String or JTokenType.Integer ? idToken.ToString() : "?";
         var r = new R(id);
         if (id == "?") throw r.Error(o, "id", "a scenario id (string) is required");
+        r.Known(o, ScenarioFields);
         var treatment = r.Region(o, "treatmentRegion");
         var m = r.Obj(o, "member");
         var e = r.Obj(o, "encounter");
@@ -26,8 +27,31 @@ public static class ScenarioReader
         return new Scenario(id, member, encounter, acc);
     }
 
+    // A misspelt field ("retierd") would otherwise be read as its default and give wrong figures without a word.
+    private static readonly HashSet<string> ScenarioFields = ["id", "treatmentRegion", "member", "encounter", "accumulators"];
+    private static readonly HashSet<string> MemberFields =
+        ["memberId", "homeRegion", "insuranceType", "birthDate", "retired", "filed", "continuousYears", "majorIllnessEnrolled",
+         "assistanceCategory", "accountBalance", "specialDiseases", "status"];
+    private static readonly HashSet<string> EncounterFields =
+        ["hospitalCode", "encounterType", "hospitalLevel", "admissionDate", "dischargeDate", "visitDate", "diagnoses",
+         "specialDiseaseCode", "emergency", "useAccount", "referral", "lines"];
+    private static readonly HashSet<string> ReferralFields = ["type", "referringSettlementId", "referringDeductiblePaid"];
+    private static readonly HashSet<string> LineFields = ["lineNo", "itemCode", "name", "quantity", "unitPrice", "amount"];
+    private static readonly HashSet<string> AccumulatorFields =
+        ["admissions", "basicPaid", "supplementaryPaid", "majorQualifying", "majorPaid", "assistanceQualifying", "assistancePaid",
+         "fundsPaid", "specialDeductiblePaid"];
+
     private sealed class R(string id)
     {
+        public void Known(JObject o, HashSet<string> names)
+        {
+            foreach (var p in o.Properties())
+            {
+                if (!names.Contains(p.Name))
+                    throw Error(o, p.Name, $"is not a field of this object (expected: {string.Join(", ", names)})");
+            }
+        }
+
         public ScenarioFormatException Error(JToken at, string? name, string problem)
         {
             var path = at.Path + (name is null ? "" : (string.IsNullOrEmpty(at.Path) ? "" : ".") + name);
@@ -88,6 +112,7 @@ public static class ScenarioReader
 
         public Encounter Encounter(JObject e, RegionCode treatment)
         {
+            Known(e, EncounterFields);
             var type = Enum<EncounterType>(e, "encounterType", DomainNames.TryParseEncounterType, "inpatient, specialOutpatient");
             DateOnly admission, discharge;
             if (type == EncounterType.SpecialOutpatient && e.ContainsKey("visitDate"))
@@ -108,6 +133,7 @@ public static class ScenarioReader
             if (e.TryGetValue("referral", out var rt) && rt.Type == JTokenType.Object)
             {
                 var ro = (JObject)rt;
+                Known(ro, ReferralFields);
                 referral = new Referral(Enum<ReferralType>(ro, "type", DomainNames.TryParseReferralType, "upward, downward"),
                     OptStr(ro, "referringSettlementId"),
                     ro.TryGetValue("referringDeductiblePaid", out var p) && p.Type != JTokenType.Null ? Dec(ro, "referringDeductiblePaid") : null);
@@ -117,6 +143,7 @@ public static class ScenarioReader
             for (var i = 0; i < lines.Count; i++)
             {
                 if (lines[i] is not JObject l) throw Error(lines[i], null, "a line object is expected");
+                Known(l, LineFields);
                 list.Add(new EncounterLine(l.ContainsKey("lineNo") ? Int(l, "lineNo") : i + 1, Str(l, "itemCode"), OptStr(l, "name"),
                     Dec(l, "quantity"), Dec(l, "unitPrice"), Dec(l, "amount")));
             }
@@ -126,6 +153,7 @@ public static class ScenarioReader
 
         public MemberProfile Member(JObject m, RegionCode treatment, DateOnly admission, DateOnly discharge, string? specialDisease)
         {
+            Known(m, MemberFields);
             var filed = Bool(m, "filed", false);
             var filings = filed ? new[] { new Filing(treatment, admission, discharge) } : [];
             var diseases = new List<SpecialDiseaseRegistration>();
@@ -150,6 +178,7 @@ public static class ScenarioReader
 
         public AnnualAccumulators Accumulators(JObject a, int year)
         {
+            Known(a, AccumulatorFields);
             var diseases = new Dictionary<string, decimal>(StringComparer.Ordinal);
             if (a.TryGetValue("specialDeductiblePaid", out var sd) && sd is JObject so)
             {
