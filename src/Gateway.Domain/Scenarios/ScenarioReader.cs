@@ -28,7 +28,8 @@ public static class ScenarioReader
     }
 
     // A misspelt field ("retierd") would otherwise be read as its default and give wrong figures without a word.
-    private static readonly HashSet<string> ScenarioFields = ["id", "treatmentRegion", "member", "encounter", "accumulators"];
+    // Annotations (why, description, notes, expected) travel with a scenario and are not evaluated.
+    private static readonly HashSet<string> ScenarioFields = ["id", "treatmentRegion", "member", "encounter", "accumulators", "why", "description", "notes", "expected"];
     private static readonly HashSet<string> MemberFields =
         ["memberId", "homeRegion", "insuranceType", "birthDate", "retired", "filed", "continuousYears", "majorIllnessEnrolled",
          "assistanceCategory", "accountBalance", "specialDiseases", "status"];
