@@ -42,6 +42,17 @@ param settlementTimeoutSeconds int = 600
 @description('A pending settlement is re-dispatched after this long.')
 param redispatchAfterSeconds int = 60
 
+@description('Base URL of the national insured-persons directory asked about members a home registry does not know (GET {base}/members/{region}/{memberId}); empty = no lookup.')
+param nationalDirectoryBaseUrl string = ''
+
+@description('Timeout of one national-directory request, in seconds (two retries follow a timeout or a 5xx).')
+@minValue(1)
+param nationalDirectoryTimeoutSeconds int = 2
+
+@description('Timeout of one hospital callback POST, in seconds (three tries per delivery, bounded by maxDeliveryCount deliveries).')
+@minValue(1)
+param callbackTimeoutSeconds int = 5
+
 @description('CRON (six fields, with seconds) of SweepSettlements.')
 param sweepSchedule string = '0 */1 * * * *'
 
@@ -189,6 +200,9 @@ module functionApp 'modules/functionapp.bicep' = {
     redispatchAfterSeconds: redispatchAfterSeconds
     sweepSchedule: sweepSchedule
     closePeriodSchedule: closePeriodSchedule
+    nationalDirectoryBaseUrl: nationalDirectoryBaseUrl
+    nationalDirectoryTimeoutSeconds: nationalDirectoryTimeoutSeconds
+    callbackTimeoutSeconds: callbackTimeoutSeconds
     demo: demo
     hospitalKeyIds: hospitalKeyIds
     clearingUsers: clearingUsers

@@ -18,6 +18,9 @@ param keyVaultName string
 param insightsConnectionString string
 param maxDeliveryCount int
 param settlementTimeoutSeconds int
+param nationalDirectoryBaseUrl string
+param nationalDirectoryTimeoutSeconds int
+param callbackTimeoutSeconds int
 param redispatchAfterSeconds int
 param sweepSchedule string
 param closePeriodSchedule string
@@ -61,6 +64,10 @@ var fixedSettings = {
   // %SweepSchedule% and %ClosePeriodSchedule% in the timer triggers.
   SweepSchedule: sweepSchedule
   ClosePeriodSchedule: closePeriodSchedule
+  // Optional lookup of unknown members in the national directory (empty = off), and the hospital callbacks.
+  NationalDirectoryBaseUrl: nationalDirectoryBaseUrl
+  NationalDirectoryTimeoutSeconds: string(nationalDirectoryTimeoutSeconds)
+  CallbackTimeoutSeconds: string(callbackTimeoutSeconds)
   GATEWAY_DEMO: demo ? 'true' : 'false'
 }
 

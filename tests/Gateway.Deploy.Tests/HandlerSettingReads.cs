@@ -19,8 +19,11 @@ public sealed class HandlerSettingReads
         var configuration = new ConfigurationBuilder().Add(new RecordingSource(provider)).Build();
         var settings = HandlerSettings.From(configuration);
         var data = Path.Combine(RepoPaths.Root, "data");
-        HospitalRegistry.Load(data, configuration, demo: false);
+        var hospitals = HospitalRegistry.Load(data, configuration, demo: false);
         _ = new ClearingUsers(data, configuration, demo: false);
+        using var http = new HttpClient();
+        _ = new Gateway.Handler.Home.NationalDirectory(http, configuration);
+        _ = new Gateway.Handler.Replies.CallbackSender(http, hospitals, TimeProvider.System, configuration);
         _ = settings;
         Keys = provider.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase);
         Sections = provider.Sections.ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -42,7 +45,14 @@ public sealed class HandlerSettingReads
         public RecordingProvider(IEnumerable<string> declared)
         {
             // App settings reach .NET configuration as environment variables, where "__" separates sections.
-            foreach (var name in declared) Data[name.Replace("__", ":", StringComparison.Ordinal)] = "declared";
+            // A value of the kind the reader parses (a URL, a number), so reading code that validates still runs.
+            foreach (var name in declared)
+            {
+                Data[name.Replace("__", ":", StringComparison.Ordinal)] =
+                    name.EndsWith("Url", StringComparison.Ordinal) ? "https://declared.example/"
+                    : name.EndsWith("Seconds", StringComparison.Ordinal) || name.EndsWith("Count", StringComparison.Ordinal) ? "1"
+                    : "declared";
+            }
         }
 
         public List<string> Keys { get; } = [];

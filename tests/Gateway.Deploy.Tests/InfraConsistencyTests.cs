@@ -31,6 +31,13 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         ["GATEWAY_DATA_DIR"] = "defaults to data/ beside the handler, where publish puts it",
     };
 
+    /// <summary>Settings of the reliability harness: read by the handler, never to be set in an Azure environment.</summary>
+    private static readonly Dictionary<string, string> TestHarnessOnly = new(StringComparer.Ordinal)
+    {
+        ["FaultInjectionSeed"] = "seeded fault injection between storage writes (tests/Gateway.Reliability.Tests)",
+        ["FaultInjectionRate"] = "seeded fault injection between storage writes (tests/Gateway.Reliability.Tests)",
+    };
+
     private static readonly IReadOnlyList<FunctionDefinition> Functions = FunctionDefinition.InRepository();
 
     /// <summary>Connections the host uses without a function naming them: its own storage.</summary>
@@ -115,6 +122,31 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         var sections = reads.Sections.Select(s => s + "__").ToHashSet(StringComparer.OrdinalIgnoreCase);
         Assert.NotEmpty(sections);
         Assert.True(sections.SetEquals(infra.SettingPrefixes), $"handler reads sections {string.Join(", ", sections)}; infra/ writes per-item settings {string.Join(", ", infra.SettingPrefixes)}");
+    }
+
+    /// <summary>
+    /// The recorded reads come from running the handler's configuration code; this holds them to the source, so a
+    /// setting read somewhere that code does not run (Program.cs, a new service) is not missed.
+    /// </summary>
+    [Fact]
+    public void Every_setting_named_in_the_handlers_source_is_seen_by_the_recording_or_is_test_harness_only()
+    {
+        var pattern = new System.Text.RegularExpressions.Regex(@"(?:[Cc]onfiguration|config|settings)\[""([A-Za-z0-9_:]+)""\]|GetValue<[^>]+>\(""([A-Za-z0-9_:]+)""|GetSection\(""([A-Za-z0-9_:]+)""\)");
+        var handler = Path.Combine(RepoPaths.Root, "src", "Gateway.Handler");
+        var named = Directory.EnumerateFiles(handler, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            .SelectMany(f => pattern.Matches(File.ReadAllText(f)).Select(m => (File: Path.GetFileName(f), Name: m.Groups.Values.Skip(1).First(g => g.Success).Value.Replace(":", "__", StringComparison.Ordinal))))
+            .ToList();
+        Assert.NotEmpty(named);
+        var reads = HandlerReads;
+        var unseen = named.Where(n => !reads.Keys.Contains(n.Name) && !reads.Sections.Contains(n.Name) && !TestHarnessOnly.ContainsKey(n.Name) && !ProvidedOrDefaulted.ContainsKey(n.Name))
+            .Select(n => $"{n.Name} ({n.File})").Distinct().Order().ToList();
+        Assert.True(unseen.Count == 0, $"the handler's source reads settings the recording does not see (add the reading class to HandlerSettingReads): {string.Join(", ", unseen)}");
+        foreach (var name in TestHarnessOnly.Keys)
+        {
+            Assert.Contains(named, n => n.Name == name); // still read: otherwise drop it from the list
+            Assert.DoesNotContain(name, infra.FixedSettingNames);
+        }
     }
 
     [Fact]
