@@ -9,7 +9,7 @@ public sealed class GatewayHost : IAsyncLifetime
 
     public async Task InitializeAsync() => Gateway = await GatewayFixture.StartAsync(new Dictionary<string, string>
     {
-        ["CallbackTimeoutSeconds"] = "1",
+        ["CallbackTimeoutSeconds"] = "3", // short enough for the slow-hospital case, long enough that a loaded machine does not time out a success
     });
 
     public async Task DisposeAsync() => await Gateway.DisposeAsync();

@@ -145,7 +145,7 @@ public sealed class HospitalApiTests(GatewayHost host)
         hospital.Given(Request.Create().WithPath("/ok").UsingPost()).RespondWith(Response.Create().WithStatusCode(200));
         hospital.Given(Request.Create().WithPath("/flaky").UsingPost()).AtPriority(10).InScenario("flaky").WillSetStateTo("up").RespondWith(Response.Create().WithStatusCode(500));
         hospital.Given(Request.Create().WithPath("/flaky").UsingPost()).AtPriority(1).InScenario("flaky").WhenStateIs("up").RespondWith(Response.Create().WithStatusCode(200));
-        hospital.Given(Request.Create().WithPath("/slow").UsingPost()).AtPriority(10).InScenario("slow").WillSetStateTo("fast").RespondWith(Response.Create().WithStatusCode(200).WithDelay(TimeSpan.FromMilliseconds(1500)));
+        hospital.Given(Request.Create().WithPath("/slow").UsingPost()).AtPriority(10).InScenario("slow").WillSetStateTo("fast").RespondWith(Response.Create().WithStatusCode(200).WithDelay(TimeSpan.FromMilliseconds(4000)));
         hospital.Given(Request.Create().WithPath("/slow").UsingPost()).AtPriority(1).InScenario("slow").WhenStateIs("fast").RespondWith(Response.Create().WithStatusCode(200));
         hospital.Given(Request.Create().WithPath("/down").UsingPost()).RespondWith(Response.Create().WithStatusCode(503));
         var baseUrl = hospital.Urls[0];
@@ -164,8 +164,8 @@ public sealed class HospitalApiTests(GatewayHost host)
 
         Assert.Equal(1, Calls("ok"));
         Assert.Equal(2, Calls("flaky"));   // 500, then success within the same delivery
-        // The first try times out (CallbackTimeoutSeconds = 1); the state flips when its slow answer is sent
-        // (1.5 s), so one more try may still meet the slow answer before a fast one: 2 or 3 calls, never more.
+        // The first try times out (CallbackTimeoutSeconds = 3); the state flips when its slow answer is sent
+        // (4 s), so one more try may still meet the slow answer before a fast one: 2 or 3 calls, never more.
         Assert.InRange(Calls("slow"), 2, 3);
         Assert.Equal(15, Calls("down"));   // 3 tries × MaxDeliveryCount 5 deliveries, then dead-lettered: bounded
         await Task.Delay(1500);
