@@ -72,7 +72,7 @@ app.Use(async (context, next) =>
 
 // Forwarded HTTP functions (enableForwardingHttpRequest): the host passes the request at its own path.
 // Liveness, with the storage round-trips this instance has made (a first-class figure: the load harness reads it).
-app.MapGet("/api/v1/health", (GatewayStorage s) => Results.Json(new { status = "ok", storageRoundTrips = s.Counter.Count }));
+app.MapGet("/api/v1/health", (GatewayStorage s) => Results.Json(new { status = "ok", storageRoundTrips = s.Counter.Count, storageRoundTripsByOperation = s.Counter.ByOperation }));
 app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapGet("/api/v1/settlements", (HttpRequest r, ListSettlementsFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapPost("/api/v1/regions/{region}/members", (HttpRequest r, string region, ImportMembersFunction f, CancellationToken ct) => f.HandleAsync(r, region, ct));

@@ -33,6 +33,8 @@ public sealed class CancelSettlementFunction(HospitalAuthenticator auth, Settlem
         if (record is null) return Problems.Problems.NotFound($"No settlement '{id}' of hospital {hospital.Code}.").ToResult();
         if (record.Status is not (SettlementStatus.Completed or SettlementStatus.Cancelled))
             return new Problems.Problem("not-cancellable", 409, "The settlement cannot be cancelled", $"Only a completed settlement can be cancelled; this one is {record.Status}.") { SettlementId = record.SettlementId }.ToResult();
+        var wait = SettlementWaiter.RequestedWait(request);
+        using var listening = wait > TimeSpan.Zero ? waiter.Listen(record.SettlementId) : null;
         if (record.Status == SettlementStatus.Completed)
         {
             var now = clock.GetUtcNow();
@@ -42,8 +44,7 @@ public sealed class CancelSettlementFunction(HospitalAuthenticator auth, Settlem
             var cancel = original with { Kind = "cancel", CancelReason = record.CancelReason, SentAt = now };
             await dispatcher.DispatchAsync(GatewayJson.Serialize(cancel), ct).ConfigureAwait(false);
         }
-        var wait = SettlementWaiter.RequestedWait(request);
-        if (wait > TimeSpan.Zero) record = await waiter.WaitAsync(record, wait, ct, until: SettlementStatus.Cancelled).ConfigureAwait(false);
+        if (wait > TimeSpan.Zero) record = await waiter.WaitAsync(record, wait, ct, until: SettlementStatus.Cancelled, listening: listening).ConfigureAwait(false);
         request.HttpContext.Response.Headers.Location = SettlementWaiter.LocationOf(record);
         if (record.Status != SettlementStatus.Cancelled) request.HttpContext.Response.Headers.RetryAfter = "1";
         return SettlementWaiter.Json(SettlementView.From(record), record.Status == SettlementStatus.Cancelled ? 200 : 202);

@@ -29,23 +29,39 @@ public sealed class SubmitSettlementFunction(
     {
         var (body, bodyProblem) = await HttpBody.ReadJsonAsync(request, ct).ConfigureAwait(false);
         if (bodyProblem is not null) return bodyProblem.ToResult();
-        var (hospital, authProblem) = await auth.AuthenticateAsync(request, body!, ct).ConfigureAwait(false);
+        var (hospital, nonce, authProblem) = auth.Verify(request, body!);
         if (authProblem is not null) return authProblem.ToResult();
 
+        // The nonce is spent before any answer leaves: in the transaction that creates the settlement, or on its own
+        // for every other answer (a replayed nonce then gets signature-replayed, whatever the body).
+        var use = new NonceSpending(nonce!);
+        var answer = await HandleSignedAsync(request, body!, hospital!, use, ct).ConfigureAwait(false);
+        if (!use.Spent && !await auth.SpendAsync(hospital!, nonce!, ct).ConfigureAwait(false)) return HospitalAuthenticator.Replayed().ToResult();
+        return answer;
+    }
+
+    private sealed class NonceSpending(NonceUse nonce)
+    {
+        public NonceUse Nonce => nonce;
+        public bool Spent { get; set; }
+    }
+
+    private async Task<IResult> HandleSignedAsync(HttpRequest request, byte[] body, Reference.Hospital hospital, NonceSpending nonce, CancellationToken ct)
+    {
         SettlementRequest dto;
         try
         {
-            dto = GatewayJson.Deserialize<SettlementRequest>(Encoding.UTF8.GetString(body!));
+            dto = GatewayJson.Deserialize<SettlementRequest>(Encoding.UTF8.GetString(body));
         }
         catch (JsonException e)
         {
             return Problems.Problems.MalformedJson(JsonErrors.Describe(e)).ToResult();
         }
 
-        var (encounter, errors) = SettlementRequestValidator.Validate(dto, hospital!);
+        var (encounter, errors) = SettlementRequestValidator.Validate(dto, hospital);
         if (encounter is null) return Problems.Problems.Validation(errors).ToResult();
         var home = RegionCode.Parse(dto.Member!.HomeRegion!);
-        var settlementKey = Keys.SettlementKey(hospital!.Code, dto.HospitalSettlementId!);
+        var settlementKey = Keys.SettlementKey(hospital.Code, dto.HospitalSettlementId!);
 
         PricedEncounter priced;
         try
@@ -82,7 +98,7 @@ public sealed class SubmitSettlementFunction(
             HospitalCode = hospital.Code,
             HospitalSettlementId = dto.HospitalSettlementId!,
             Status = SettlementStatus.Pending,
-            RequestHash = Convert.ToHexStringLower(SHA256.HashData(body!)),
+            RequestHash = Convert.ToHexStringLower(SHA256.HashData(body)),
             HomeRegion = home.Value,
             TreatmentRegion = hospital.Region.Value,
             MemberId = dto.Member.MemberId!,
@@ -93,8 +109,13 @@ public sealed class SubmitSettlementFunction(
             Total = priced.Total,
         };
 
-        var (created, stored) = await settlements.CreateAsync(record, ct).ConfigureAwait(false);
-        if (!created && stored.RequestHash != record.RequestHash)
+        // Listen before the settlement exists: the reply's signal (carrying the record) cannot come before the listener.
+        using var listening = SettlementWaiter.RequestedWait(request) > TimeSpan.Zero ? waiter.Listen(settlementKey) : null;
+        var (outcome, stored) = await settlements.CreateAsync(record, nonce.Nonce, ct).ConfigureAwait(false);
+        nonce.Spent = true; // by the creating transaction, or on its own (CreateAsync), or found used before
+        if (outcome == CreateOutcome.NonceReplayed) return HospitalAuthenticator.Replayed().ToResult();
+        var created = outcome == CreateOutcome.Created;
+        if (!created && stored!.RequestHash != record.RequestHash)
         {
             return Problems.Problems.Conflict(
                 $"Settlement id '{dto.HospitalSettlementId}' was first used on {stored.SubmittedAt:O} with a different body; use a new id for a new settlement.",
@@ -102,9 +123,9 @@ public sealed class SubmitSettlementFunction(
         }
         // A retry of a settlement still pending dispatches again: the first dispatch may have been lost with its
         // process (the home side is idempotent, so a duplicate costs nothing).
-        if (created || stored.Status == SettlementStatus.Pending) await dispatcher.DispatchAsync(stored.RequestMessage, ct).ConfigureAwait(false);
+        if (created || stored!.Status == SettlementStatus.Pending) await dispatcher.DispatchAsync(stored!.RequestMessage, ct).ConfigureAwait(false);
 
-        return await waiter.RespondAsync(request, stored, created, ct).ConfigureAwait(false);
+        return await waiter.RespondAsync(request, stored!, created, ct, listening).ConfigureAwait(false);
     }
 
     /// <summary>

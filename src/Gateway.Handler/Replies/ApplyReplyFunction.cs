@@ -6,8 +6,9 @@ using Gateway.Storage;
 namespace Gateway.Handler.Replies;
 
 /// <summary>
-/// Function ApplyReply (queue eval-replies): records the home region's answer on the settlement, posts the
-/// ledger, wakes waiting requests. Every step is idempotent, so a redelivered reply changes nothing.
+/// Function ApplyReply (queue eval-replies): records the home region's answer on the settlement (with the index rows
+/// of the ledger posting it causes, in the same transaction), posts the ledger, wakes waiting requests with the record
+/// as written. Every step is idempotent, so a redelivered reply changes nothing.
 /// </summary>
 public sealed class ApplyReplyFunction(SettlementStore settlements, SettlementSignals signals, IReplyEffects effects, TimeProvider clock)
 {
@@ -20,10 +21,10 @@ public sealed class ApplyReplyFunction(SettlementStore settlements, SettlementSi
         if (!Keys.TrySplitSettlementKey(reply.SettlementId, out var hospital, out var id))
             throw new InvalidOperationException("The reply names no valid settlement id.");
         var now = clock.GetUtcNow();
-        var updated = await settlements.UpdateAsync(hospital, id, current => Transition(current, reply, now), ct).ConfigureAwait(false)
+        var updated = await settlements.UpdateAsync(hospital, id, current => Transition(current, reply, now), ct, effects.WrittenWithTransition).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"Reply for unknown settlement {reply.SettlementId}.");
         await effects.ApplyAsync(updated, reply, result, ct).ConfigureAwait(false);
-        signals.Signal(reply.SettlementId);
+        signals.Signal(reply.SettlementId, updated);
         // At least once: also on a replay, since a crash may have lost the first one (hospitals dedupe by settlement id).
         if (updated.CallbackUrl is { } url && updated.Status is not SettlementStatus.Pending)
         {
@@ -78,5 +79,12 @@ public sealed class ApplyReplyFunction(SettlementStore settlements, SettlementSi
 /// <summary>What else a reply causes (ledger posting, hospital callback); idempotent.</summary>
 public interface IReplyEffects
 {
+    /// <summary>
+    /// Rows of the settlement's partition to upsert in the same transaction as the transition from <paramref name="before"/>
+    /// to <paramref name="after"/> (side rows: RowKey from <see cref="SettlementStore.SideRows"/>); they must be idempotent.
+    /// </summary>
+    IReadOnlyList<Azure.Data.Tables.TableEntity> WrittenWithTransition(SettlementRecord before, SettlementRecord after);
+
+    /// <summary>Runs after the settlement's state is stored (on every delivery, replays included).</summary>
     Task ApplyAsync(SettlementRecord settlement, EvaluationReplyMessage reply, InvocationResult result, CancellationToken ct);
 }

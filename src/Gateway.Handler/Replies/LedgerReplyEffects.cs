@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Gateway.Contracts;
 using Gateway.Domain;
 using Gateway.Handler.Hosting;
@@ -8,21 +9,37 @@ namespace Gateway.Handler.Replies;
 /// <summary>
 /// A completed settlement posts one balanced journal entry; a cancelled one also posts its exact reversal. The
 /// anchors (completion and cancellation instants) are stored on the settlement, so a replay finds the same
-/// entries and posts nothing twice.
+/// entries and posts nothing twice. The index rows of each entry (by settlement, by hospital and period) are written
+/// by the transition itself, in the settlement's transaction, for the anchor's period: the posting writes them again
+/// only when it lands in a later period (the anchor's period closed first).
 /// </summary>
 public sealed class LedgerReplyEffects(LedgerStore ledger) : IReplyEffects
 {
+    public IReadOnlyList<TableEntity> WrittenWithTransition(SettlementRecord before, SettlementRecord after)
+    {
+        if (after.Status == SettlementStatus.Completed && before.Status != SettlementStatus.Completed && after.Outcome is not null)
+            return LedgerStore.IndexAtAnchor(after.SettlementId, 0, RegionCode.Parse(after.HomeRegion), RegionCode.Parse(after.TreatmentRegion), PostingAnchor(after));
+        if (after.Status == SettlementStatus.Cancelled && before.Status != SettlementStatus.Cancelled)
+            return LedgerStore.IndexAtAnchor(after.SettlementId, 1, RegionCode.Parse(after.HomeRegion), RegionCode.Parse(after.TreatmentRegion), ReversalAnchor(after));
+        return [];
+    }
+
+    private static DateTimeOffset PostingAnchor(SettlementRecord s) => s.CompletedAt ?? s.SubmittedAt;
+
+    private static DateTimeOffset ReversalAnchor(SettlementRecord s) => s.CancelledAt ?? s.CompletedAt ?? s.SubmittedAt;
+
     public async Task ApplyAsync(SettlementRecord s, EvaluationReplyMessage reply, InvocationResult result, CancellationToken ct)
     {
         if (s.Status is not (SettlementStatus.Completed or SettlementStatus.Cancelled) || s.Outcome is null) return;
         var split = GatewayJson.Deserialize<SettlementOutcomeDto>(s.Outcome).Split;
         var posting = new LedgerPosting(s.SettlementId, s.HospitalCode, RegionCode.Parse(s.HomeRegion), RegionCode.Parse(s.TreatmentRegion),
             new FundAmounts(split.BasicFund, split.SupplementaryFund, split.MajorIllnessFund, split.AssistanceFund, split.AccountPay), split.Total, split.CashPay);
-        var entry = await ledger.PostAsync(posting, s.CompletedAt ?? s.SubmittedAt, ct).ConfigureAwait(false);
+        // Every completed (or cancelled) settlement reached that status through WrittenWithTransition: its index rows at the anchor exist.
+        var entry = await ledger.PostAsync(posting, PostingAnchor(s), ct, indexedAtAnchor: true).ConfigureAwait(false);
         result.Logs.Add($"ledger: {s.SettlementId} posted in {entry.Period}");
         if (s.Status == SettlementStatus.Cancelled)
         {
-            var reversal = await ledger.ReverseAsync(s.SettlementId, s.CancelledAt ?? s.CompletedAt ?? s.SubmittedAt, ct).ConfigureAwait(false);
+            var reversal = await ledger.ReverseAsync(s.SettlementId, ReversalAnchor(s), ct, indexedAtAnchor: true).ConfigureAwait(false);
             result.Logs.Add($"ledger: {s.SettlementId} reversed in {reversal.Period}");
         }
     }

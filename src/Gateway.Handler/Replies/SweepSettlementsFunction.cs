@@ -25,9 +25,9 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
             if (now - s.SubmittedAt > settings.SettlementTimeout)
             {
                 var reason = $"No reply from home region {s.HomeRegion} within {settings.SettlementTimeout.TotalSeconds:0} s (the request may have been dead-lettered).";
-                await settlements.UpdateAsync(s.HospitalCode, s.HospitalSettlementId,
+                var updated = await settlements.UpdateAsync(s.HospitalCode, s.HospitalSettlementId,
                     c => c.Status == SettlementStatus.Pending ? c with { Status = SettlementStatus.Failed, FailureReason = reason, CompletedAt = now } : null, ct).ConfigureAwait(false);
-                signals.Signal(s.SettlementId);
+                signals.Signal(s.SettlementId, updated);
                 failed++;
             }
             else if (s.DispatchCount < MaxDispatches)

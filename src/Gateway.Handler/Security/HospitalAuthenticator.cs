@@ -1,5 +1,3 @@
-using Azure;
-using Azure.Data.Tables;
 using Gateway.Contracts;
 using Gateway.Handler.Problems;
 using Gateway.Handler.Reference;
@@ -7,41 +5,54 @@ using Gateway.Storage;
 
 namespace Gateway.Handler.Security;
 
-/// <summary>Checks a hospital request's signature, clock skew and nonce (a nonce is accepted once per key, ever).</summary>
-public sealed class HospitalAuthenticator(HospitalRegistry hospitals, GatewayStorage storage, TimeProvider clock)
+/// <summary>
+/// Checks a hospital request's signature, clock skew and nonce (a nonce is accepted once per key, ever). Spent nonces
+/// are rows of the hospital's partition of the Settlements table, so a submission spends its nonce in the same
+/// transaction that creates the settlement (<see cref="SettlementStore.CreateAsync(SettlementRecord, NonceUse?, CancellationToken)"/>).
+/// </summary>
+public sealed class HospitalAuthenticator(HospitalRegistry hospitals, SettlementStore settlements, TimeProvider clock)
 {
-    private readonly TableClient _nonces = storage.Table(GatewayStorage.NoncesTable);
-
+    /// <summary>Verifies the signature and spends the nonce: the check every signed request but a submission uses.</summary>
     public async Task<(Hospital? Hospital, Problem? Problem)> AuthenticateAsync(HttpRequest request, byte[] body, CancellationToken ct)
+    {
+        var (hospital, nonce, problem) = Verify(request, body);
+        if (problem is not null) return (null, problem);
+        if (!await SpendAsync(hospital!, nonce!, ct).ConfigureAwait(false)) return (null, Replayed());
+        return (hospital, null);
+    }
+
+    /// <summary>
+    /// Verifies the signature without spending the nonce (no I/O). The caller must spend it before it answers: in the
+    /// transaction that creates the settlement, or with <see cref="SpendAsync"/>, answering <see cref="Replayed"/> when that fails.
+    /// </summary>
+    public (Hospital? Hospital, NonceUse? Nonce, Problem? Problem) Verify(HttpRequest request, byte[] body)
     {
         var keyId = request.Headers[RequestSigning.KeyIdHeader].ToString();
         var timestamp = request.Headers[RequestSigning.TimestampHeader].ToString();
         var nonce = request.Headers[RequestSigning.NonceHeader].ToString();
         var signature = request.Headers[RequestSigning.SignatureHeader].ToString();
         if (keyId.Length == 0 || timestamp.Length == 0 || nonce.Length == 0 || signature.Length == 0)
-            return (null, Problems.Problems.Unauthenticated("signature-missing",
+            return (null, null, Problems.Problems.Unauthenticated("signature-missing",
                 $"Sign the request: {RequestSigning.KeyIdHeader}, {RequestSigning.TimestampHeader}, {RequestSigning.NonceHeader} and {RequestSigning.SignatureHeader} are required."));
         var hospital = hospitals.ByKeyId(keyId);
         var secret = hospital is null ? null : hospitals.Secret(keyId);
         if (hospital is null || secret is null)
-            return (null, Problems.Problems.Unauthenticated("unknown-key", "The key id is not known."));
+            return (null, null, Problems.Problems.Unauthenticated("unknown-key", "The key id is not known."));
         if (!RequestSigning.TryParseTimestamp(timestamp, out var at))
-            return (null, Problems.Problems.Unauthenticated("signature-invalid", "The timestamp must be Unix seconds."));
+            return (null, null, Problems.Problems.Unauthenticated("signature-invalid", "The timestamp must be Unix seconds."));
         if ((clock.GetUtcNow() - at).Duration() > RequestSigning.AllowedSkew)
-            return (null, Problems.Problems.Unauthenticated("signature-expired", "The timestamp is more than 5 minutes away from the gateway's clock."));
+            return (null, null, Problems.Problems.Unauthenticated("signature-expired", "The timestamp is more than 5 minutes away from the gateway's clock."));
         if (!Keys.IsValidId(nonce) || nonce.Length < 8)
-            return (null, Problems.Problems.Unauthenticated("signature-invalid", "The nonce must be 8–64 characters of [A-Za-z0-9_-]."));
+            return (null, null, Problems.Problems.Unauthenticated("signature-invalid", "The nonce must be 8–64 characters of [A-Za-z0-9_-]."));
         var pathAndQuery = request.Path.Value + request.QueryString.Value;
         if (!RequestSigning.Verify(secret, request.Method, pathAndQuery, timestamp, nonce, body, signature))
-            return (null, Problems.Problems.Unauthenticated("signature-invalid", "The signature does not match the request."));
-        try
-        {
-            await _nonces.AddEntityAsync(new TableEntity(keyId, nonce) { ["At"] = at }, ct).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return (null, Problems.Problems.Unauthenticated("signature-replayed", "This nonce was already used: sign every request with a new nonce."));
-        }
-        return (hospital, null);
+            return (null, null, Problems.Problems.Unauthenticated("signature-invalid", "The signature does not match the request."));
+        return (hospital, new NonceUse(keyId, nonce, at), null);
     }
+
+    /// <summary>Spends a verified request's nonce on its own; false when it was used before.</summary>
+    public Task<bool> SpendAsync(Hospital hospital, NonceUse nonce, CancellationToken ct) => settlements.SpendNonceAsync(hospital.Code, nonce, ct);
+
+    public static Problem Replayed() =>
+        Problems.Problems.Unauthenticated("signature-replayed", "This nonce was already used: sign every request with a new nonce.");
 }

@@ -10,6 +10,8 @@ namespace Gateway.Storage;
 public sealed class GatewayStorage
 {
     public const string SettlementsTable = "Settlements";
+    /// <summary>No longer written: spent nonces live in the hospital's partition of Settlements (they commit with the
+    /// settlement they create). Still created while infra/ declares it; drop both together.</summary>
     public const string NoncesTable = "Nonces";
     public const string MembersTable = "Members";
     public const string AccumulatorsTable = "Accumulators";

@@ -7,8 +7,10 @@ namespace Gateway.Storage;
 
 /// <summary>
 /// Ledger table layout. A journal row and its pair's shard counter share the partition
-/// <c>{period}|{home}|{treatment}|s{shard}</c> so they commit in one transaction; secondary index rows
-/// (<c>idx-settlement|…</c>, <c>idx-hospital|…</c>) are written idempotently after.
+/// <c>{period}|{home}|{treatment}|s{shard}</c> so they commit in one transaction. The two index rows of a journal
+/// (by settlement: <c>~journal|{id}|{seq}</c>; by hospital and period: <c>~period|{period}|{id}|{seq}</c>, both holding
+/// the journal's partition) live in the hospital's partition of the Settlements table, so the settlement transition
+/// that causes the posting writes them in its own transaction (idempotent upserts; see LedgerStore).
 /// </summary>
 public static class LedgerRows
 {
@@ -27,9 +29,31 @@ public static class LedgerRows
 
     public static string JournalRow(string settlementKey, int sequence) => $"journal-{settlementKey}-{sequence}";
 
-    public static string SettlementIndex(string settlementKey) => $"idx-settlement|{settlementKey}";
+    public static string SettlementIndexRow(string hospitalSettlementId, int sequence) => $"~journal|{hospitalSettlementId}|{sequence}";
 
-    public static string HospitalIndex(string hospitalCode, ClearingPeriod period) => $"idx-hospital|{hospitalCode}|{period}";
+    public static string SettlementIndexPrefix(string hospitalSettlementId) => $"~journal|{hospitalSettlementId}|";
+
+    public static string PeriodIndexRow(ClearingPeriod period, string hospitalSettlementId, int sequence) => $"~period|{period}|{hospitalSettlementId}|{sequence}";
+
+    public static string PeriodIndexPrefix(ClearingPeriod period) => $"~period|{period}|";
+
+    /// <summary>The hospital (index partition) and the hospital's own id of a settlement key <c>{hospitalCode}~{id}</c>.</summary>
+    public static (string Hospital, string Id) IndexKey(string settlementKey) =>
+        Keys.TrySplitSettlementKey(settlementKey, out var h, out var id) ? (h, id) : throw new ArgumentException($"'{settlementKey}' is not a settlement key {{hospitalCode}}~{{id}}.", nameof(settlementKey));
+
+    /// <summary>The two index rows of journal <paramref name="sequence"/> of a settlement, pointing at <paramref name="partition"/>.</summary>
+    public static IReadOnlyList<TableEntity> IndexEntities(string settlementKey, int sequence, ClearingPeriod period, string partition)
+    {
+        var (hospital, id) = IndexKey(settlementKey);
+        TableEntity Row(string rowKey) => new(hospital, rowKey)
+        {
+            ["Partition"] = partition,
+            ["SettlementKey"] = settlementKey,
+            ["Sequence"] = sequence,
+            ["Period"] = period.ToString(),
+        };
+        return [Row(SettlementIndexRow(id, sequence)), Row(PeriodIndexRow(period, id, sequence))];
+    }
 
     private static string M(decimal d) => d.ToString("0.00", CultureInfo.InvariantCulture);
 

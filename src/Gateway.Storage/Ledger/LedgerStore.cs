@@ -14,27 +14,64 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
 {
     private readonly TableClient _ledger = storage.Table(GatewayStorage.LedgerTable);
     private readonly TableClient _periods = storage.Table(GatewayStorage.PeriodsTable);
+    private readonly TableClient _index = storage.Table(GatewayStorage.SettlementsTable);
     private readonly ConcurrentDictionary<ClearingPeriod, bool> _closed = new();
+    private readonly ConcurrentDictionary<string, ShardState> _shards = new(StringComparer.Ordinal);
     private const string PeriodPartition = "period";
+
+    /// <summary>
+    /// What this process knows of one shard partition: postings to it are serialised here (so they never race each
+    /// other for the counter's ETag), the counter as last written or read with its ETag, and whether it is frozen
+    /// (forever, once it is). Knowledge only: every write is conditional, so a counter moved by another process or
+    /// frozen by a close costs one 412 and a read.
+    /// </summary>
+    private sealed class ShardState
+    {
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public TableEntity? Counter;
+        public volatile bool Frozen;
+    }
 
     public IReadOnlyList<RegionCode> Regions => regions;
 
     public IEnumerable<(RegionCode Home, RegionCode Treatment)> Pairs =>
         from h in regions from t in regions where h != t select (h, t);
 
-    /// <summary>Posts a completed settlement once: a replay finds the entry wherever it went and posts nothing.</summary>
-    public Task<JournalEntry> PostAsync(LedgerPosting p, DateTimeOffset anchor, CancellationToken ct) =>
-        WriteAsync(p.SettlementKey, 0, p.Home, p.Treatment, p.HospitalCode, anchor, period => Journal.Post(p, period), ct);
+    /// <summary>
+    /// The index rows of journal <paramref name="sequence"/> of a settlement as they will be if it posts into the period of
+    /// <paramref name="anchor"/> (as it does unless that period closes first): the settlement transition that causes the
+    /// posting writes them in its own transaction (<see cref="SettlementStore.UpdateAsync"/>), and the posting is then
+    /// made with <c>indexedAtAnchor: true</c> so it writes them only if it lands in a later period.
+    /// </summary>
+    public static IReadOnlyList<TableEntity> IndexAtAnchor(string settlementKey, int sequence, RegionCode home, RegionCode treatment, DateTimeOffset anchor)
+    {
+        var period = ClearingPeriod.Of(anchor);
+        return LedgerRows.IndexEntities(settlementKey, sequence, period, LedgerRows.Partition(period, home, treatment, LedgerRows.Shard(settlementKey)));
+    }
+
+    /// <summary>
+    /// Posts a completed settlement once: a replay finds the entry wherever it went and posts nothing.
+    /// <paramref name="indexedAtAnchor"/>: the index rows for the anchor's period were written already (<see cref="IndexAtAnchor"/>).
+    /// </summary>
+    public async Task<JournalEntry> PostAsync(LedgerPosting p, DateTimeOffset anchor, CancellationToken ct, bool indexedAtAnchor = false)
+    {
+        LedgerRows.IndexKey(p.SettlementKey); // a key that cannot be indexed is refused before anything is written
+        var (entry, partition) = await WriteAsync(p.SettlementKey, 0, p.Home, p.Treatment, anchor, period => Journal.Post(p, period), ct).ConfigureAwait(false);
+        await IndexAsync(entry, partition, anchor, indexedAtAnchor, ct).ConfigureAwait(false);
+        return entry;
+    }
 
     /// <summary>Posts the exact reversal of a settlement's entry into the period open at <paramref name="anchor"/> (or the next open one).</summary>
-    public async Task<JournalEntry> ReverseAsync(string settlementKey, DateTimeOffset anchor, CancellationToken ct)
+    public async Task<JournalEntry> ReverseAsync(string settlementKey, DateTimeOffset anchor, CancellationToken ct, bool indexedAtAnchor = false)
     {
         var original = (await EntriesBySettlementAsync(settlementKey, ct).ConfigureAwait(false)).FirstOrDefault(e => !e.IsReversal)
             ?? throw new InvalidOperationException($"No journal entry to reverse for {settlementKey}.");
-        return await WriteAsync(settlementKey, 1, original.Home, original.Treatment, original.HospitalCode, anchor, period => Journal.Reverse(original, period), ct).ConfigureAwait(false);
+        var (entry, partition) = await WriteAsync(settlementKey, 1, original.Home, original.Treatment, anchor, period => Journal.Reverse(original, period), ct).ConfigureAwait(false);
+        await IndexAsync(entry, partition, anchor, indexedAtAnchor, ct).ConfigureAwait(false);
+        return entry;
     }
 
-    private async Task<JournalEntry> WriteAsync(string key, int sequence, RegionCode home, RegionCode treatment, string hospital, DateTimeOffset anchor,
+    private async Task<(JournalEntry Entry, string Partition)> WriteAsync(string key, int sequence, RegionCode home, RegionCode treatment, DateTimeOffset anchor,
         Func<ClearingPeriod, JournalEntry> build, CancellationToken ct)
     {
         var shard = LedgerRows.Shard(key);
@@ -43,53 +80,103 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var partition = LedgerRows.Partition(period, home, treatment, shard);
-            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {row} or RowKey eq {LedgerRows.CounterRow})");
-            TableEntity? journal = null, counter = null;
-            await foreach (var e in _ledger.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+            var state = _shards.GetOrAdd(partition, _ => new ShardState());
+            if (state.Frozen)
             {
-                if (e.RowKey == row) journal = e;
-                else counter = e;
-            }
-            if (journal is not null)
-            {
-                var existing = LedgerRows.FromEntity(journal);
-                await IndexAsync(existing, partition, ct).ConfigureAwait(false);
-                return existing;
-            }
-            if (counter?.GetBoolean("Frozen") == true || await IsClosedAsync(period, ct).ConfigureAwait(false))
-            {
+                // Closed to new postings; but this settlement may have posted here before the close (a replay).
+                var posted = await _ledger.GetEntityIfExistsAsync<TableEntity>(partition, row, cancellationToken: ct).ConfigureAwait(false);
+                if (posted.HasValue) return (LedgerRows.FromEntity(posted.Value!), partition);
                 period = period.Next(); // closed: later postings go to the next open period
                 continue;
             }
-            var entry = build(period);
-            var position = counter is null ? PairPosition.Empty(period, home, treatment) : LedgerRows.CounterPosition(counter, period, home, treatment);
-            var actions = new List<TableTransactionAction>
-            {
-                new(TableTransactionActionType.Add, LedgerRows.ToEntity(entry, shard, clock.GetUtcNow())),
-                counter is null
-                    ? new TableTransactionAction(TableTransactionActionType.Add, LedgerRows.Counter(partition, position.Add(entry), false))
-                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, LedgerRows.Counter(partition, position.Add(entry), false), counter.ETag),
-            };
+            await state.Gate.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                await _ledger.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
-                await IndexAsync(entry, partition, ct).ConfigureAwait(false);
-                return entry;
-            }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
-            {
+                if (state.Frozen) continue; // frozen while waiting: the same period again, through the check above
+                if (state.Counter is { } known)
+                {
+                    // The counter as this process last left it. The journal insert fails if this settlement already posted
+                    // here (409) and the counter update if the shard moved or was frozen since (412): then read, below.
+                    // It cannot have posted in a later period: that needs this counter frozen, which changes its ETag; nor
+                    // in an earlier one: every period passed on the way here was checked for this journal.
+                    var entry = build(period);
+                    if (await TryCommitAsync(state, entry, shard, partition, known, ct).ConfigureAwait(false)) return (entry, partition);
+                }
+                var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {row} or RowKey eq {LedgerRows.CounterRow})");
+                TableEntity? journal = null, counter = null;
+                await foreach (var e in _ledger.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+                {
+                    if (e.RowKey == row) journal = e;
+                    else counter = e;
+                }
+                if (counter?.GetBoolean("Frozen") == true)
+                {
+                    state.Frozen = true;
+                    state.Counter = null;
+                }
+                else state.Counter = counter;
+                if (journal is not null) return (LedgerRows.FromEntity(journal), partition);
+                // A close freezes every shard counter (creating the missing ones frozen) before it marks the period closed,
+                // so an existing counter that is not frozen is the whole answer; only a missing one needs the period's row.
+                if (state.Frozen || (counter is null && await IsClosedAsync(period, ct).ConfigureAwait(false)))
+                {
+                    period = period.Next();
+                    continue;
+                }
+                var fresh = build(period);
+                if (await TryCommitAsync(state, fresh, shard, partition, counter, ct).ConfigureAwait(false)) return (fresh, partition);
                 // Another posting to this shard (or a close freezing it) won the race: read again.
+            }
+            finally
+            {
+                state.Gate.Release();
             }
         }
         throw new InvalidOperationException($"Could not post {key}/{sequence}: too many conflicts.");
     }
 
-    private async Task IndexAsync(JournalEntry e, string partition, CancellationToken ct)
+    /// <summary>Journal insert + counter (insert, or replace under its ETag) in one transaction; remembers the new counter.</summary>
+    private async Task<bool> TryCommitAsync(ShardState state, JournalEntry entry, int shard, string partition, TableEntity? counter, CancellationToken ct)
     {
-        var bySettlement = new TableEntity(LedgerRows.SettlementIndex(e.SettlementKey), e.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)) { ["Partition"] = partition };
-        var byHospital = new TableEntity(LedgerRows.HospitalIndex(e.HospitalCode, e.Period), $"{e.SettlementKey}|{e.Sequence}") { ["Partition"] = partition };
-        await _ledger.UpsertEntityAsync(bySettlement, TableUpdateMode.Replace, ct).ConfigureAwait(false);
-        await _ledger.UpsertEntityAsync(byHospital, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        var position = counter is null ? PairPosition.Empty(entry.Period, entry.Home, entry.Treatment) : LedgerRows.CounterPosition(counter, entry.Period, entry.Home, entry.Treatment);
+        var next = LedgerRows.Counter(partition, position.Add(entry), false);
+        var actions = new List<TableTransactionAction>
+        {
+            new(TableTransactionActionType.Add, LedgerRows.ToEntity(entry, shard, clock.GetUtcNow())),
+            counter is null
+                ? new TableTransactionAction(TableTransactionActionType.Add, next)
+                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, next, counter.ETag),
+        };
+        try
+        {
+            var response = await _ledger.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+            next.ETag = response.Value[1].Headers.ETag ?? default;
+            state.Counter = next.ETag == default ? null : next;
+            return true;
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+        {
+            state.Counter = null;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Makes the index rows point at where the entry is. When the caller wrote them for the anchor's period and the entry
+    /// is there (the usual case) this costs nothing; otherwise one transaction (+ removing the anchor period's row).
+    /// </summary>
+    private async Task IndexAsync(JournalEntry e, string partition, DateTimeOffset anchor, bool indexedAtAnchor, CancellationToken ct)
+    {
+        var predicted = ClearingPeriod.Of(anchor);
+        if (indexedAtAnchor && e.Period == predicted) return;
+        var rows = LedgerRows.IndexEntities(e.SettlementKey, e.Sequence, e.Period, partition);
+        await _index.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), ct).ConfigureAwait(false);
+        if (indexedAtAnchor)
+        {
+            var (hospital, id) = LedgerRows.IndexKey(e.SettlementKey);
+            try { await _index.DeleteEntityAsync(hospital, LedgerRows.PeriodIndexRow(predicted, id, e.Sequence), ETag.All, ct).ConfigureAwait(false); }
+            catch (RequestFailedException x) when (x.Status == 404) { }
+        }
     }
 
     public async Task<bool> IsClosedAsync(ClearingPeriod period, CancellationToken ct)
@@ -166,11 +253,13 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
                 {
                     var empty = PairPosition.Empty(period, home, treatment);
                     await _ledger.AddEntityAsync(LedgerRows.Counter(partition, empty, true), ct).ConfigureAwait(false);
+                    _shards.GetOrAdd(partition, _ => new ShardState()).Frozen = true;
                     return empty;
                 }
                 var position = LedgerRows.CounterPosition(r.Value!, period, home, treatment);
                 if (r.Value!.GetBoolean("Frozen") != true)
                     await _ledger.UpdateEntityAsync(LedgerRows.Counter(partition, position, true), r.Value!.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                _shards.GetOrAdd(partition, _ => new ShardState()).Frozen = true;
                 return position;
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
@@ -229,15 +318,26 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
         return list;
     }
 
+    /// <summary>A settlement's journal entries (its posting, and its reversal if cancelled), through the index rows.</summary>
     public async Task<IReadOnlyList<JournalEntry>> EntriesBySettlementAsync(string settlementKey, CancellationToken ct)
     {
+        if (!Keys.TrySplitSettlementKey(settlementKey, out var hospital, out var id)) return [];
+        var prefix = LedgerRows.SettlementIndexPrefix(id);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hospital} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
         var list = new List<JournalEntry>();
-        await foreach (var idx in _ledger.QueryAsync<TableEntity>(x => x.PartitionKey == LedgerRows.SettlementIndex(settlementKey), cancellationToken: ct).ConfigureAwait(false))
+        await foreach (var idx in _index.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
         {
-            var r = await _ledger.GetEntityIfExistsAsync<TableEntity>(idx.GetString("Partition"), LedgerRows.JournalRow(settlementKey, int.Parse(idx.RowKey, System.Globalization.CultureInfo.InvariantCulture)), cancellationToken: ct).ConfigureAwait(false);
-            if (r.HasValue) list.Add(LedgerRows.FromEntity(r.Value!));
+            if (idx.GetString("SettlementKey") != settlementKey) continue;
+            if (await JournalAsync(idx, ct).ConfigureAwait(false) is { } j) list.Add(j);
         }
         return list.OrderBy(e => e.Sequence).ToList();
+    }
+
+    /// <summary>The journal an index row points at (null while the posting it announces has not happened yet).</summary>
+    private async Task<JournalEntry?> JournalAsync(TableEntity idx, CancellationToken ct)
+    {
+        var r = await _ledger.GetEntityIfExistsAsync<TableEntity>(idx.GetString("Partition"), LedgerRows.JournalRow(idx.GetString("SettlementKey"), idx.GetInt32("Sequence") ?? 0), cancellationToken: ct).ConfigureAwait(false);
+        return r.HasValue ? LedgerRows.FromEntity(r.Value!) : null;
     }
 
     /// <summary>Journal entries of a pair in a period, one page (the continuation token is opaque).</summary>
@@ -252,15 +352,14 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
 
     public async Task<(IReadOnlyList<JournalEntry> Items, string? Continuation)> EntriesByHospitalAsync(string hospitalCode, ClearingPeriod period, int pageSize, string? continuation, CancellationToken ct)
     {
-        await foreach (var page in _ledger.QueryAsync<TableEntity>(x => x.PartitionKey == LedgerRows.HospitalIndex(hospitalCode, period), maxPerPage: pageSize, cancellationToken: ct).AsPages(continuation, pageSize).ConfigureAwait(false))
+        var prefix = LedgerRows.PeriodIndexPrefix(period);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hospitalCode} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
+        await foreach (var page in _index.QueryAsync<TableEntity>(filter, maxPerPage: pageSize, cancellationToken: ct).AsPages(continuation, pageSize).ConfigureAwait(false))
         {
             var items = new List<JournalEntry>();
             foreach (var idx in page.Values)
             {
-                var sep = idx.RowKey.LastIndexOf('|');
-                var r = await _ledger.GetEntityIfExistsAsync<TableEntity>(idx.GetString("Partition"),
-                    LedgerRows.JournalRow(idx.RowKey[..sep], int.Parse(idx.RowKey[(sep + 1)..], System.Globalization.CultureInfo.InvariantCulture)), cancellationToken: ct).ConfigureAwait(false);
-                if (r.HasValue) items.Add(LedgerRows.FromEntity(r.Value!));
+                if (await JournalAsync(idx, ct).ConfigureAwait(false) is { } j && j.Period == period) items.Add(j);
             }
             return (items, page.ContinuationToken);
         }

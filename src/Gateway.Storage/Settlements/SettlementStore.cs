@@ -1,55 +1,167 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 
 namespace Gateway.Storage;
 
-/// <summary>The Settlements table: idempotent creation, conditional transitions, per-hospital listing.</summary>
+/// <summary>A signed request's nonce, to be spent once per key (docs/api.md).</summary>
+public sealed record NonceUse(string KeyId, string Nonce, DateTimeOffset At);
+
+public enum CreateOutcome
+{
+    /// <summary>The settlement row was inserted (with the request's nonce, in one transaction).</summary>
+    Created,
+    /// <summary>A settlement with this key exists already; the record is the stored one (the nonce was spent).</summary>
+    Existing,
+    /// <summary>The request's nonce was used before: nothing was written.</summary>
+    NonceReplayed,
+}
+
+/// <summary>
+/// The Settlements table: idempotent creation, conditional transitions, per-hospital listing. A hospital's partition
+/// also holds rows whose RowKey starts with <c>~</c> (never a valid settlement id): the hospital's spent nonces
+/// (<c>~nonce|…</c>) and the ledger's index rows (<c>~journal|…</c>, <c>~period|…</c>), so that a nonce commits with
+/// the settlement it creates and the index with the transition that posts. Every settlement query excludes them.
+/// </summary>
 public sealed class SettlementStore(GatewayStorage storage)
 {
     private readonly TableClient _table = storage.Table(GatewayStorage.SettlementsTable);
+    private readonly RecentRecords _recent = new(2048);
+
+    /// <summary>Row keys at or above this are not settlements (settlement ids are <c>[A-Za-z0-9_-]</c>).</summary>
+    public const string SideRows = "~";
+
+    public static string NonceRow(string keyId, string nonce) =>
+        $"~nonce|{(Keys.IsValidId(keyId) ? keyId : "x" + Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(keyId)))}|{nonce}";
+
+    private static TableEntity NonceEntity(string hospitalCode, NonceUse n) => new(hospitalCode, NonceRow(n.KeyId, n.Nonce)) { ["At"] = n.At };
+
+    /// <summary>Spends a nonce (insert-only; the row sits in the hospital's partition). False: it was used before.</summary>
+    public async Task<bool> SpendNonceAsync(string hospitalCode, NonceUse nonce, CancellationToken ct)
+    {
+        try
+        {
+            await _table.AddEntityAsync(NonceEntity(hospitalCode, nonce), ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Inserts the settlement; if the key exists, returns the existing one and <c>false</c>.</summary>
     public async Task<(bool Created, SettlementRecord Record)> CreateAsync(SettlementRecord record, CancellationToken ct)
     {
-        try
-        {
-            var response = await _table.AddEntityAsync(ToEntity(record), ct).ConfigureAwait(false);
-            return (true, record with { ETag = response.Headers.ETag ?? default });
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            var existing = await GetAsync(record.HospitalCode, record.HospitalSettlementId, ct).ConfigureAwait(false);
-            return (false, existing ?? throw new InvalidOperationException("A settlement conflicted on insert but cannot be read.", e));
-        }
-    }
-
-    public async Task<SettlementRecord?> GetAsync(string hospitalCode, string hospitalSettlementId, CancellationToken ct)
-    {
-        var r = await _table.GetEntityIfExistsAsync<TableEntity>(hospitalCode, hospitalSettlementId, cancellationToken: ct).ConfigureAwait(false);
-        return r.HasValue ? FromEntity(r.Value!) : null;
+        var (outcome, stored) = await CreateAsync(record, null, ct).ConfigureAwait(false);
+        return (outcome == CreateOutcome.Created, stored!);
     }
 
     /// <summary>
-    /// Read-modify-write under the entity's ETag; <paramref name="change"/> returns null to leave the record as
-    /// it is (the transition has already happened: replays change nothing).
+    /// Inserts the settlement and spends the request's nonce in one entity-group transaction (one round-trip). When the
+    /// settlement exists already the nonce is spent on its own and the stored settlement returned; a nonce used before
+    /// writes nothing and answers <see cref="CreateOutcome.NonceReplayed"/> (record null).
     /// </summary>
-    public async Task<SettlementRecord?> UpdateAsync(string hospitalCode, string hospitalSettlementId, Func<SettlementRecord, SettlementRecord?> change, CancellationToken ct)
+    public async Task<(CreateOutcome Outcome, SettlementRecord? Record)> CreateAsync(SettlementRecord record, NonceUse? nonce, CancellationToken ct)
     {
+        try
+        {
+            ETag etag;
+            if (nonce is null)
+            {
+                var response = await _table.AddEntityAsync(ToEntity(record), ct).ConfigureAwait(false);
+                etag = response.Headers.ETag ?? default;
+            }
+            else
+            {
+                var response = await _table.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Add, NonceEntity(record.HospitalCode, nonce)),
+                    new TableTransactionAction(TableTransactionActionType.Add, ToEntity(record)),
+                ], ct).ConfigureAwait(false);
+                etag = response.Value[1].Headers.ETag ?? default;
+            }
+            var created = record with { ETag = etag };
+            _recent.Remember(created);
+            return (CreateOutcome.Created, created);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // The nonce (action 0) or the settlement (action 1) exists. Which, when the failure does not say: spending the
+            // nonce alone tells (a nonce is never deleted, so one that conflicted in the transaction conflicts again).
+            if (nonce is not null && (e is TableTransactionFailedException { FailedTransactionActionIndex: 0 }
+                                      || !await SpendNonceAsync(record.HospitalCode, nonce, ct).ConfigureAwait(false)))
+                return (CreateOutcome.NonceReplayed, null);
+            var existing = await GetAsync(record.HospitalCode, record.HospitalSettlementId, ct).ConfigureAwait(false);
+            return (CreateOutcome.Existing, existing ?? throw new InvalidOperationException("A settlement conflicted on insert but cannot be read.", e));
+        }
+    }
+
+    /// <summary>Reads the settlement from the table (never from memory).</summary>
+    public async Task<SettlementRecord?> GetAsync(string hospitalCode, string hospitalSettlementId, CancellationToken ct)
+    {
+        var r = await _table.GetEntityIfExistsAsync<TableEntity>(hospitalCode, hospitalSettlementId, cancellationToken: ct).ConfigureAwait(false);
+        if (!r.HasValue) return null;
+        var record = FromEntity(r.Value!);
+        _recent.Remember(record);
+        return record;
+    }
+
+    /// <summary>
+    /// Conditional read-modify-write under the entity's ETag; <paramref name="change"/> returns null to leave the record
+    /// as it is (the transition has already happened: replays change nothing). The first attempt starts from the record
+    /// this process last wrote or read (no read when it is still current: the write's ETag check proves it); a 412, or a
+    /// change that decides "nothing to do" on a remembered record, re-reads the table and decides again.
+    /// <paramref name="alongside"/> returns rows of the same partition (a RowKey from <see cref="SideRows"/> on) to upsert
+    /// in the same entity-group transaction as the transition, e.g. the ledger index of a posting it causes.
+    /// </summary>
+    public async Task<SettlementRecord?> UpdateAsync(string hospitalCode, string hospitalSettlementId, Func<SettlementRecord, SettlementRecord?> change, CancellationToken ct,
+        Func<SettlementRecord, SettlementRecord, IReadOnlyList<TableEntity>>? alongside = null)
+    {
+        var current = _recent.Get(Keys.SettlementKey(hospitalCode, hospitalSettlementId));
+        var fresh = false;
         for (var attempt = 0; ; attempt++)
         {
-            var current = await GetAsync(hospitalCode, hospitalSettlementId, ct).ConfigureAwait(false);
-            if (current is null) return null;
+            if (current is null)
+            {
+                current = await GetAsync(hospitalCode, hospitalSettlementId, ct).ConfigureAwait(false);
+                fresh = true;
+                if (current is null) return null;
+            }
             var next = change(current);
-            if (next is null) return current;
+            if (next is null)
+            {
+                if (fresh) return current;
+                current = null; // remembered, maybe stale: "nothing to do" is decided on the stored row only
+                continue;
+            }
             try
             {
-                var response = await _table.UpdateEntityAsync(ToEntity(next), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
-                return next with { ETag = response.Headers.ETag ?? default };
+                var extra = alongside?.Invoke(current, next) ?? [];
+                ETag etag;
+                if (extra.Count == 0)
+                {
+                    var response = await _table.UpdateEntityAsync(ToEntity(next), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                    etag = response.Headers.ETag ?? default;
+                }
+                else
+                {
+                    if (extra.Any(e => e.PartitionKey != hospitalCode || string.CompareOrdinal(e.RowKey, SideRows) < 0))
+                        throw new ArgumentException("Rows written alongside a settlement are side rows of its own partition.", nameof(alongside));
+                    var actions = new List<TableTransactionAction>(extra.Count + 1) { new(TableTransactionActionType.UpdateReplace, ToEntity(next), current.ETag) };
+                    actions.AddRange(extra.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)));
+                    var response = await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                    etag = response.Value[0].Headers.ETag ?? default;
+                }
+                var written = next with { ETag = etag };
+                _recent.Remember(written);
+                return written;
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 20)
             {
-                // Someone else moved it first; read again and re-decide.
+                // Someone else moved it first (or what this process remembered is old): read again and re-decide.
+                current = null;
             }
         }
     }
@@ -57,7 +169,7 @@ public sealed class SettlementStore(GatewayStorage storage)
     /// <summary>A hospital's settlements submitted in [from, to), newest keys first is not guaranteed: ordered by hospital settlement id.</summary>
     public async Task<(List<SettlementRecord> Items, string? Continuation)> ListAsync(string hospitalCode, DateTimeOffset from, DateTimeOffset to, int pageSize, string? continuation, CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hospitalCode} and SubmittedAt ge {from} and SubmittedAt lt {to}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hospitalCode} and RowKey lt {SideRows} and SubmittedAt ge {from} and SubmittedAt lt {to}");
         var pages = _table.QueryAsync<TableEntity>(filter, maxPerPage: pageSize, cancellationToken: ct).AsPages(continuation, pageSize);
         await foreach (var page in pages.ConfigureAwait(false))
         {
@@ -69,13 +181,14 @@ public sealed class SettlementStore(GatewayStorage storage)
     /// <summary>Settlements still pending that were submitted before <paramref name="before"/> (the sweep).</summary>
     public async IAsyncEnumerable<SettlementRecord> PendingBeforeAsync(DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"Status eq {SettlementStatus.Pending} and SubmittedAt lt {before}");
+        var filter = TableClient.CreateQueryFilter($"RowKey lt {SideRows} and Status eq {SettlementStatus.Pending} and SubmittedAt lt {before}");
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false)) yield return FromEntity(e);
     }
 
     public async IAsyncEnumerable<SettlementRecord> AllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var e in _table.QueryAsync<TableEntity>(cancellationToken: ct).ConfigureAwait(false)) yield return FromEntity(e);
+        var filter = TableClient.CreateQueryFilter($"RowKey lt {SideRows}");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false)) yield return FromEntity(e);
     }
 
     private static string? Money(decimal? d) => d?.ToString("0.00", CultureInfo.InvariantCulture);
@@ -138,4 +251,35 @@ public sealed class SettlementStore(GatewayStorage storage)
         DispatchCount = e.GetInt32("DispatchCount") ?? 0,
         ETag = e.ETag,
     };
+
+    /// <summary>
+    /// The settlements this process last wrote or read, with their ETags (a bounded, first-in-first-out memory). Only an
+    /// optimisation: every write made from it is ETag-conditional, so a stale entry costs a 412 and a read, never a lost update.
+    /// </summary>
+    private sealed class RecentRecords(int capacity)
+    {
+        private const int MaxChars = 16 * 1024; // a long bill is not kept (≈ 50 lines and more): its transitions read first
+        private readonly ConcurrentDictionary<string, SettlementRecord> _records = new(StringComparer.Ordinal);
+        private readonly ConcurrentQueue<string> _order = new();
+
+        public SettlementRecord? Get(string key) => _records.GetValueOrDefault(key);
+
+        public void Remember(SettlementRecord r)
+        {
+            if (r.ETag == default) return;
+            var key = r.SettlementId;
+            if (r.RequestMessage.Length + (r.Outcome?.Length ?? 0) > MaxChars)
+            {
+                _records.TryRemove(key, out _);
+                return;
+            }
+            if (_records.TryGetValue(key, out var known) && !IsNewer(r, known)) return;
+            _records[key] = r;
+            _order.Enqueue(key);
+            while (_records.Count > capacity && _order.TryDequeue(out var old)) _records.TryRemove(old, out _);
+        }
+
+        /// <summary>Table ETags carry the write's timestamp: keep the later one when two threads race to remember.</summary>
+        private static bool IsNewer(SettlementRecord r, SettlementRecord known) => string.CompareOrdinal(r.ETag.ToString(), known.ETag.ToString()) >= 0;
+    }
 }

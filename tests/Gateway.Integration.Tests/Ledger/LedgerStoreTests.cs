@@ -134,4 +134,80 @@ public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHo
         var many = await CloseCost(400, new ClearingPeriod(2035, 2));
         Assert.Equal(few, many);
     }
+
+    /// <summary>Settlement keys of one hospital whose postings share a ledger shard.</summary>
+    private static List<string> KeysInOneShard(string prefix, int count, int shard = 0) =>
+        Enumerable.Range(0, 10_000).Select(i => $"H440300001~{prefix}-{i}").Where(k => LedgerRows.Shard(k) == shard).Take(count).ToList();
+
+    [Fact]
+    public async Task Postings_to_a_shard_whose_counter_this_process_knows_cost_one_round_trip_each()
+    {
+        var counter = new StorageRoundTripCounter();
+        var storage = new GatewayStorage(host.Azurite.ConnectionString, counter);
+        await storage.EnsureCreatedAsync();
+        var ledger = new LedgerStore(storage, Regions, new TestClock(MidMay));
+        var at = new DateTimeOffset(2036, 3, 3, 0, 0, 0, TimeSpan.Zero);
+        var keys = KeysInOneShard("one", 11);
+        await ledger.PostAsync(Posting(keys[0], 5m), at, CancellationToken.None); // learns the shard's counter
+        var before = counter.Count;
+        foreach (var k in keys.Skip(1).Take(5)) await ledger.PostAsync(Posting(k, 5m), at, CancellationToken.None, indexedAtAnchor: true);
+        Assert.Equal(5, counter.Count - before); // journal + counter, one transaction each: no read, no period row
+        before = counter.Count;
+        foreach (var k in keys.Skip(6)) await ledger.PostAsync(Posting(k, 5m), at, CancellationToken.None);
+        Assert.Equal(10, counter.Count - before); // + the index rows (one transaction) when no transition wrote them
+        var position = Assert.Single(await ledger.PositionsAsync(new ClearingPeriod(2036, 3), CancellationToken.None));
+        Assert.Equal(11, position.Postings);
+
+        // A replay finds the entry (the journal insert conflicts, then one read): nothing posted twice.
+        var replay = await ledger.PostAsync(Posting(keys[3], 5m), at, CancellationToken.None, indexedAtAnchor: true);
+        Assert.Equal(new ClearingPeriod(2036, 3), replay.Period);
+        Assert.Equal(11, Assert.Single(await ledger.PositionsAsync(new ClearingPeriod(2036, 3), CancellationToken.None)).Postings);
+    }
+
+    [Fact]
+    public async Task A_close_by_another_process_turns_away_postings_made_from_a_remembered_counter()
+    {
+        var (poster, storage, _) = await FreshAsync("remembered");
+        var closer = new LedgerStore(storage, Regions, new TestClock(MidMay));
+        var period = new ClearingPeriod(2037, 8);
+        var at = new DateTimeOffset(2037, 8, 8, 0, 0, 0, TimeSpan.Zero);
+        var keys = KeysInOneShard("remembered", 3);
+        var first = await poster.PostAsync(Posting(keys[0], 100m), at, CancellationToken.None); // poster now knows shard 0's counter
+        Assert.Equal(period, first.Period);
+        var statement = Assert.Single(await closer.CloseAsync(period, CancellationToken.None));
+        Assert.Equal(1, statement.Postings);
+
+        // The remembered counter's ETag no longer matches (frozen): the posting reads, sees it frozen, moves on.
+        var late = await poster.PostAsync(Posting(keys[1], 7m), at, CancellationToken.None);
+        Assert.Equal(period.Next(), late.Period);
+        // A shard the poster never touched: the close created its counter frozen, so the first posting there moves on too.
+        var otherShard = KeysInOneShard("remembered", 1, shard: 2)[0];
+        Assert.Equal(period.Next(), (await poster.PostAsync(Posting(otherShard, 9m), at, CancellationToken.None)).Period);
+        Assert.Equal(1, (await poster.PositionsAsync(period, CancellationToken.None)).Sum(p => p.Postings));
+        Assert.Equal(2, (await poster.PositionsAsync(period.Next(), CancellationToken.None)).Sum(p => p.Postings));
+        Assert.Equal(1, Assert.Single(await closer.StatementsAsync(period, CancellationToken.None)).Postings);
+    }
+
+    [Fact]
+    public async Task Index_rows_written_for_the_anchor_period_follow_a_posting_that_lands_in_the_next_one()
+    {
+        var (ledger, storage, _) = await FreshAsync("moved");
+        var period = new ClearingPeriod(2038, 2);
+        var at = new DateTimeOffset(2038, 2, 27, 0, 0, 0, TimeSpan.Zero);
+        var key = "H440300001~moved-1";
+        // The settlement transition writes the index rows for the anchor's period with the settlement row…
+        var rows = LedgerStore.IndexAtAnchor(key, 0, Nanchong, Shenzhen, at);
+        await storage.Table(GatewayStorage.SettlementsTable).SubmitTransactionAsync(rows.Select(r => new Azure.Data.Tables.TableTransactionAction(Azure.Data.Tables.TableTransactionActionType.UpsertReplace, r)));
+        // …the period closes before the posting…
+        await ledger.CloseAsync(period, CancellationToken.None);
+        var entry = await ledger.PostAsync(Posting(key, 50m), at, CancellationToken.None, indexedAtAnchor: true);
+        Assert.Equal(period.Next(), entry.Period);
+        // …and the index follows the entry.
+        Assert.Equal(period.Next(), Assert.Single(await ledger.EntriesBySettlementAsync(key, CancellationToken.None)).Period);
+        Assert.Empty((await ledger.EntriesByHospitalAsync("H440300001", period, 100, null, CancellationToken.None)).Items);
+        var listed = Assert.Single((await ledger.EntriesByHospitalAsync("H440300001", period.Next(), 100, null, CancellationToken.None)).Items);
+        Assert.Equal(key, listed.SettlementKey);
+        var stale = await storage.Table(GatewayStorage.SettlementsTable).GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>("H440300001", LedgerRows.PeriodIndexRow(period, "moved-1", 0));
+        Assert.False(stale.HasValue);
+    }
 }

@@ -1,0 +1,140 @@
+using Gateway.Contracts;
+using Gateway.Handler.Replies;
+using Gateway.Integration.Tests.Ledger;
+using Gateway.Storage;
+
+namespace Gateway.Integration.Tests;
+
+/// <summary>
+/// The Settlements table on real Azurite: the nonce committed with the settlement it creates, the transition made from
+/// the record this process remembers (no read) and what happens when that record is no longer the stored one (two
+/// store instances play two processes).
+/// </summary>
+public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<AzuriteHost>
+{
+    private const string Hospital = "H440300001";
+
+    private async Task<(SettlementStore Store, StorageRoundTripCounter Counter)> ProcessAsync()
+    {
+        var counter = new StorageRoundTripCounter();
+        var storage = new GatewayStorage(host.Azurite.ConnectionString, counter);
+        await storage.EnsureCreatedAsync();
+        return (new SettlementStore(storage), counter);
+    }
+
+    private static SettlementRecord Pending(string id) => new()
+    {
+        HospitalCode = Hospital, HospitalSettlementId = id, Status = SettlementStatus.Pending, RequestHash = "h-" + id, HomeRegion = "511300",
+        TreatmentRegion = "440300", MemberId = "M511300001", ServiceDate = new DateOnly(2026, 5, 9), SubmittedAt = DateTimeOffset.UtcNow,
+        RequestMessage = "{}",
+    };
+
+    private static NonceUse Nonce() => new("k-" + Hospital, "n" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow);
+
+    private static EvaluationReplyMessage Reply(string id, string outcome) => new()
+    {
+        Outcome = outcome, CorrelationId = $"{Hospital}~{id}", SettlementId = $"{Hospital}~{id}", HospitalCode = Hospital, HomeRegion = "511300",
+        TreatmentRegion = "440300", EvaluatedAt = DateTimeOffset.UtcNow,
+        Result = outcome != "completed" ? null : new SettlementOutcomeDto
+        {
+            Split = new SplitDto(100m, 0m, 0m, 0m, 100m, 0m, 60m, 0m, 0m, 0m, 0m, 40m, 60m),
+            Ratio = 0.6m, DeductibleDue = 0m, Delta = new AccumulatorDeltaDto(2026, 1, 60m, 0m, 0m, 0m, 0m, 0m, 60m, null, 0m, 0m),
+            PackId = "p", PackVersion = "1", CatalogVersion = "1", Explanation = [],
+        },
+    };
+
+    private static Func<SettlementRecord, SettlementRecord?> Apply(EvaluationReplyMessage reply) => c => ApplyReplyFunction.Transition(c, reply, DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task The_nonce_commits_with_the_settlement_and_a_replayed_nonce_writes_nothing()
+    {
+        var (store, counter) = await ProcessAsync();
+        var id = Requests.NewId("nonce");
+        var nonce = Nonce();
+        var before = counter.Count;
+        var (outcome, created) = await store.CreateAsync(Pending(id), nonce, CancellationToken.None);
+        Assert.Equal(CreateOutcome.Created, outcome);
+        Assert.Equal(1, counter.Count - before); // one entity-group transaction: nonce + settlement
+
+        // The same nonce again, for another settlement: refused, and that settlement is not written.
+        var other = Requests.NewId("nonce");
+        Assert.Equal(CreateOutcome.NonceReplayed, (await store.CreateAsync(Pending(other), nonce, CancellationToken.None)).Outcome);
+        Assert.Null(await store.GetAsync(Hospital, other, CancellationToken.None));
+        // A replayed nonce on its own is refused too (a nonce is accepted once per key, ever).
+        Assert.False(await store.SpendNonceAsync(Hospital, nonce, CancellationToken.None));
+
+        // The same settlement with a new nonce: the stored one, and that nonce is spent.
+        var retry = Nonce();
+        var (again, existing) = await store.CreateAsync(Pending(id), retry, CancellationToken.None);
+        Assert.Equal(CreateOutcome.Existing, again);
+        Assert.Equal(created!.SubmittedAt, existing!.SubmittedAt);
+        Assert.False(await store.SpendNonceAsync(Hospital, retry, CancellationToken.None));
+
+        // Nonce rows are never settlements: not listed, not in the full scan.
+        var (items, _) = await store.ListAsync(Hospital, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 1000, null, CancellationToken.None);
+        Assert.All(items, s => Assert.DoesNotContain("~", s.HospitalSettlementId));
+        await foreach (var s in store.AllAsync(CancellationToken.None)) Assert.False(s.HospitalSettlementId.StartsWith(SettlementStore.SideRows, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_transition_from_the_remembered_record_costs_one_write_and_no_read()
+    {
+        var (store, counter) = await ProcessAsync();
+        var id = Requests.NewId("blind");
+        await store.CreateAsync(Pending(id), Nonce(), CancellationToken.None);
+        var before = counter.Count;
+        var done = await store.UpdateAsync(Hospital, id, Apply(Reply(id, "completed")), CancellationToken.None);
+        Assert.Equal(SettlementStatus.Completed, done!.Status);
+        Assert.Equal(1, counter.Count - before);
+        Assert.Equal(SettlementStatus.Completed, (await (await ProcessAsync()).Store.GetAsync(Hospital, id, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task A_redelivered_completed_reply_never_resurrects_a_settlement_cancelled_by_another_process()
+    {
+        var (a, _) = await ProcessAsync();
+        var (b, _) = await ProcessAsync();
+        var id = Requests.NewId("resurrect");
+        await a.CreateAsync(Pending(id), Nonce(), CancellationToken.None); // a remembers it pending
+        var completed = Reply(id, "completed");
+        await b.UpdateAsync(Hospital, id, Apply(completed), CancellationToken.None);
+        var cancelled = await b.UpdateAsync(Hospital, id, Apply(Reply(id, "cancelled")), CancellationToken.None);
+        Assert.Equal(SettlementStatus.Cancelled, cancelled!.Status);
+
+        // a still remembers "pending": its write fails on the ETag, it reads, and the reply changes nothing.
+        var replayed = await a.UpdateAsync(Hospital, id, Apply(completed), CancellationToken.None);
+        Assert.Equal(SettlementStatus.Cancelled, replayed!.Status);
+        // Now a remembers "cancelled"; b cannot resurrect it either, and "nothing to do" is always decided on the stored row.
+        Assert.Equal(SettlementStatus.Cancelled, (await b.UpdateAsync(Hospital, id, Apply(completed), CancellationToken.None))!.Status);
+        Assert.Equal(SettlementStatus.Cancelled, (await (await ProcessAsync()).Store.GetAsync(Hospital, id, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task A_no_op_decided_on_a_stale_remembered_record_is_checked_against_the_table()
+    {
+        var (a, _) = await ProcessAsync();
+        var (b, _) = await ProcessAsync();
+        var id = Requests.NewId("stale");
+        await a.CreateAsync(Pending(id), Nonce(), CancellationToken.None);
+        var completed = Reply(id, "completed");
+        await a.UpdateAsync(Hospital, id, Apply(completed), CancellationToken.None); // a remembers "completed"
+        await b.UpdateAsync(Hospital, id, Apply(Reply(id, "cancelled")), CancellationToken.None);
+        // On a's remembered record the completed reply is a replay (no write); a must still answer with what is stored.
+        var seen = await a.UpdateAsync(Hospital, id, Apply(completed), CancellationToken.None);
+        Assert.Equal(SettlementStatus.Cancelled, seen!.Status);
+    }
+
+    [Fact]
+    public async Task A_late_completed_reply_wins_over_a_timeout_failure_made_by_another_process()
+    {
+        var (a, _) = await ProcessAsync();
+        var (b, _) = await ProcessAsync();
+        var id = Requests.NewId("late");
+        await a.CreateAsync(Pending(id), Nonce(), CancellationToken.None);
+        await b.UpdateAsync(Hospital, id, c => c.Status == SettlementStatus.Pending ? c with { Status = SettlementStatus.Failed, FailureReason = "timeout" } : null, CancellationToken.None);
+        var done = await a.UpdateAsync(Hospital, id, Apply(Reply(id, "completed")), CancellationToken.None);
+        Assert.Equal(SettlementStatus.Completed, done!.Status);
+        Assert.Null(done.FailureReason);
+        Assert.Equal(SettlementStatus.Completed, (await b.GetAsync(Hospital, id, CancellationToken.None))!.Status);
+    }
+}
