@@ -102,7 +102,6 @@ var homeQueues = [for r in homeRegions: {
 // Tables the app uses (Gateway.Storage.GatewayStorage.AllTables).
 var tables = [
   'Settlements'
-  'Nonces'
   'Members'
   'Accumulators'
   'Ledger'

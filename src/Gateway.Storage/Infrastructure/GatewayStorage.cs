@@ -5,20 +5,18 @@ namespace Gateway.Storage;
 
 /// <summary>
 /// The table clients the gateway uses, long-lived and thread-safe, sharing one pipeline policy that counts
-/// round-trips. Table names are fixed (docs/design.md); <see cref="EnsureCreatedAsync"/> creates them.
+/// round-trips. Table names are fixed (docs/design.md); <see cref="EnsureCreatedAsync"/> creates them. Spent nonces
+/// have no table of their own: they are rows of the hospital's partition of Settlements (SettlementStore).
 /// </summary>
 public sealed class GatewayStorage
 {
     public const string SettlementsTable = "Settlements";
-    /// <summary>No longer written: spent nonces live in the hospital's partition of Settlements (they commit with the
-    /// settlement they create). Still created while infra/ declares it; drop both together.</summary>
-    public const string NoncesTable = "Nonces";
     public const string MembersTable = "Members";
     public const string AccumulatorsTable = "Accumulators";
     public const string LedgerTable = "Ledger";
     public const string PeriodsTable = "Periods";
 
-    public static readonly string[] AllTables = [SettlementsTable, NoncesTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable];
+    public static readonly string[] AllTables = [SettlementsTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable];
 
     public GatewayStorage(string connectionString, StorageRoundTripCounter? counter = null, FaultInjectionPolicy? faults = null)
     {
