@@ -124,18 +124,24 @@ public sealed class HospitalApiTests(GatewayHost host)
             using var r = await h.SubmitAsync(Requests.SpecA(id), 15);
         }
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        // Another hospital's settlement today, which H440300003 must never see.
+        var foreign = Requests.NewId("list-other");
+        using (var r = await Shenzhen.SubmitAsync(Requests.SpecA(foreign), 15)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         var seen = new List<string>();
+        var owners = new List<string>();
         var path = $"/api/v1/settlements?from={today}&to={today}&pageSize=2";
         while (path is not null)
         {
             using var page = await h.SendAsync(HttpMethod.Get, path);
             var json = await Requests.Json(page);
             seen.AddRange(json["items"]!.Select(x => (string)x["hospitalSettlementId"]!));
+            owners.AddRange(json["items"]!.Select(x => (string)x["settlementId"]!));
             Assert.True(json["items"]!.Count() <= 2);
             path = (string?)json["next"];
         }
         Assert.Superset(ids.ToHashSet(), seen.ToHashSet());
-        Assert.All(seen, s => Assert.DoesNotContain("H440300001", s));
+        Assert.DoesNotContain(foreign, seen);
+        Assert.All(owners, s => Assert.StartsWith("H440300003~", s, StringComparison.Ordinal));
     }
 
     [Fact]
