@@ -59,6 +59,9 @@ public sealed class FunctionDefinitionTests
                 Assert.Equal("eval-requests-" + region, (string)output["queueName"]!);
             }
         }
-        Assert.Equal(Gateway.Domain.RulePackSet.Default.Regions.Select(r => r.Value).Order(), FunctionRoutes.HomeRegions.Order());
+        // Evaluators are one per rule pack: no folder without a pack, no pack without its folder.
+        var evaluators = defs.Keys.Where(k => k.StartsWith("EvaluateHome", StringComparison.Ordinal)).Select(k => k["EvaluateHome".Length..]).Order(StringComparer.Ordinal);
+        var packs = Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "packs"), "*.json").Select(f => (string)JObject.Parse(File.ReadAllText(f))["region"]!).Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(packs, evaluators);
     }
 }

@@ -9,7 +9,8 @@ public enum FunctionKind { ForwardedHttp, Invocation }
 /// </summary>
 public static class FunctionRoutes
 {
-    public static readonly string[] HomeRegions = ["440300", "441900", "511300", "350200"];
+    /// <summary>One EvaluateHome{region} per rule pack: a new home region is a pack file and a function folder, not code.</summary>
+    public static readonly string[] HomeRegions = Gateway.Domain.RulePackSet.Default.Regions.Select(r => r.Value).Order(StringComparer.Ordinal).ToArray();
 
     public static IReadOnlyList<(string Name, FunctionKind Kind)> All { get; } =
     [
