@@ -35,6 +35,7 @@ public sealed class ProblemTypesTests(GatewayHost host)
         { "impossible-dates", "discharged before admitted" },
         { "negative-or-absurd-amount", "a negative amount" },
         { "line-arithmetic", "10 × 25.00 billed as 251.00" },
+        { "catalog-missing", "a 2023 stay: Shenzhen's catalog is in force from 2024-01-01" },
     };
 
     private static string IntakeCase(string type, string id) => Requests.With(Requests.SpecA(id), o =>
@@ -48,6 +49,7 @@ public sealed class ProblemTypesTests(GatewayHost host)
             case "impossible-dates": e["dischargeDate"] = "2026-04-30"; break;
             case "negative-or-absurd-amount": e["lines"] = Lines((1, "D001", "10", "-25.00", "-250.00")); break;
             case "line-arithmetic": e["lines"] = Lines((1, "D001", "10", "25.00", "251.00")); break;
+            case "catalog-missing": e["admissionDate"] = "2023-05-01"; e["dischargeDate"] = "2023-05-09"; break;
             default: throw new ArgumentOutOfRangeException(nameof(type));
         }
     });

@@ -10,10 +10,18 @@ namespace Gateway.Domain;
 /// </summary>
 public static class CatalogLoader
 {
-    public static Catalog Load(TextReader text, string source)
+    public static Catalog Load(TextReader text, string source) => LoadDated(text, source).Catalog;
+
+    /// <summary>
+    /// A catalog document with the dates it is in force (<c>effectiveFrom</c>, <c>effectiveTo</c>, both inclusive,
+    /// <c>yyyy-MM-dd</c> or null for open): a treatment region publishes a new catalog each year or so, and a bill
+    /// is priced with the one in force on its service date.
+    /// </summary>
+    public static (Catalog Catalog, DateOnly? EffectiveFrom, DateOnly? EffectiveTo) LoadDated(TextReader text, string source)
     {
         using var reader = new JsonTextReader(text) { FloatParseHandling = FloatParseHandling.Decimal, DateParseHandling = DateParseHandling.None };
         string? region = null, version = null;
+        DateOnly? from = null, to = null;
         Dictionary<string, CatalogItem>? items = null;
         Expect(reader, JsonToken.StartObject, source);
         while (reader.Read() && reader.TokenType == JsonToken.PropertyName)
@@ -24,13 +32,23 @@ public static class CatalogLoader
             {
                 case "region": region = reader.Value?.ToString(); break;
                 case "version": version = reader.Value?.ToString(); break;
+                case "effectiveFrom": from = DocumentDate(reader, source, "$.effectiveFrom"); break;
+                case "effectiveTo": to = DocumentDate(reader, source, "$.effectiveTo"); break;
                 case "items": items = ReadItems(reader, source); break;
                 default: reader.Skip(); break;
             }
         }
         if (region is null || !RegionCode.TryParse(region, out var code)) throw new CatalogFormatException(source, "$.region", "a six-digit region code is required");
         if (string.IsNullOrWhiteSpace(version)) throw new CatalogFormatException(source, "$.version", "a version is required");
-        return new Catalog(code, version, items ?? new Dictionary<string, CatalogItem>(StringComparer.Ordinal));
+        if (from is { } f && to is { } t && t < f) throw new CatalogFormatException(source, "$.effectiveTo", $"ends ({t:yyyy-MM-dd}) before it starts ({f:yyyy-MM-dd})");
+        return (new Catalog(code, version, items ?? new Dictionary<string, CatalogItem>(StringComparer.Ordinal)), from, to);
+    }
+
+    private static DateOnly? DocumentDate(JsonReader reader, string source, string path)
+    {
+        if (reader.TokenType == JsonToken.Null) return null;
+        if (reader.TokenType == JsonToken.String && DateOnly.TryParseExact((string)reader.Value!, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d)) return d;
+        throw new CatalogFormatException(source, path, "a date yyyy-MM-dd or null is expected");
     }
 
     /// <summary>Reads an object of item code → item, positioned on its StartObject.</summary>

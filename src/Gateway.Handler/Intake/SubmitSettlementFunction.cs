@@ -66,8 +66,9 @@ public sealed class SubmitSettlementFunction(
         PricedEncounter priced;
         try
         {
-            var catalog = catalogs.For(hospital.Region)
-                ?? throw new RejectedException(new Rejection(RejectionCode.CatalogMissing, $"No catalog of treatment region {hospital.Region}."));
+            var catalog = catalogs.For(hospital.Region, encounter.ServiceDate)
+                ?? throw new RejectedException(new Rejection(RejectionCode.CatalogMissing,
+                    $"No catalog of treatment region {hospital.Region} is in force on the service date {encounter.ServiceDate:yyyy-MM-dd}."));
             priced = SettlementEngine.Price(catalog, encounter);
             if (!packs.Knows(home)) throw new RejectedException(new Rejection(RejectionCode.UnknownHomeRegion, $"Region {home} is not a known home region.", "/member/homeRegion"));
             if (home == hospital.Region) throw new RejectedException(new Rejection(RejectionCode.NotCrossRegion, "The member is insured in the hospital's own region: settle locally, not across regions."));
