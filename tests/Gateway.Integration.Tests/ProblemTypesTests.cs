@@ -36,6 +36,7 @@ public sealed class ProblemTypesTests(GatewayHost host)
         { "negative-or-absurd-amount", "a negative amount" },
         { "line-arithmetic", "10 × 25.00 billed as 251.00" },
         { "catalog-missing", "a 2023 stay: Shenzhen's catalog is in force from 2024-01-01" },
+        { "impossible-dates", "discharged in 2099" },
     };
 
     private static string IntakeCase(string type, string id) => Requests.With(Requests.SpecA(id), o =>
@@ -46,6 +47,7 @@ public sealed class ProblemTypesTests(GatewayHost host)
             case "not-cross-region": o["member"] = new JObject { ["homeRegion"] = "440300", ["memberId"] = "M440300001" }; break;
             case "unknown-home-region": o["member"]!["homeRegion"] = "110000"; break;
             case "duplicate-line-number": e["lines"] = Lines((1, "D001", "10", "25.00", "250.00"), (1, "D002", "20", "48.50", "970.00")); break;
+            case "impossible-dates" when id.EndsWith("-future", StringComparison.Ordinal): e["dischargeDate"] = "2099-01-01"; break;
             case "impossible-dates": e["dischargeDate"] = "2026-04-30"; break;
             case "negative-or-absurd-amount": e["lines"] = Lines((1, "D001", "10", "-25.00", "-250.00")); break;
             case "line-arithmetic": e["lines"] = Lines((1, "D001", "10", "25.00", "251.00")); break;
@@ -58,7 +60,7 @@ public sealed class ProblemTypesTests(GatewayHost host)
     [MemberData(nameof(IntakeRejections))]
     public async Task An_intake_rejection_is_a_422_problem_of_its_type_and_writes_nothing(string type, string what)
     {
-        var id = Requests.NewId("rej");
+        var id = Requests.NewId("rej") + (what.Contains("2099", StringComparison.Ordinal) ? "-future" : "");
         using var r = await Shenzhen.SubmitAsync(IntakeCase(type, id), 10);
         var (status, actual, body) = await Problem(r);
         Assert.True(actual == type, $"{what}: expected {type}, got {actual}: {body}");
@@ -66,6 +68,18 @@ public sealed class ProblemTypesTests(GatewayHost host)
         using var get = await Shenzhen.GetAsync(id);
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode); // nothing was recorded under this id
         Assert.Equal("not-found", (await Problem(get)).Type);
+    }
+
+    [Theory]
+    [InlineData("unknown-home-region", "/member/homeRegion")]
+    [InlineData("impossible-dates", "/encounter/dischargeDate")]
+    public async Task A_rejection_points_at_the_field_it_is_about(string type, string pointer)
+    {
+        var id = Requests.NewId("ptr") + (type == "impossible-dates" ? "-future" : "");
+        using var r = await Shenzhen.SubmitAsync(IntakeCase(type, id), 10);
+        var (_, actual, body) = await Problem(r);
+        Assert.Equal(type, actual);
+        Assert.Contains(body["errors"]!, e => (string)e["pointer"]! == pointer);
     }
 
     [Fact]

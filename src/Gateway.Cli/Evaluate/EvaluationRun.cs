@@ -83,8 +83,9 @@ public sealed class EvaluationRun(RulePackSet? basePacks, RulePack? basePack, Ru
     {
         if (r.Pointer is { Length: > 0 } pointer)
         {
-            var sb = new System.Text.StringBuilder("$.encounter");
-            foreach (var segment in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            var segments = pointer.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            var sb = new System.Text.StringBuilder(segments is ["member", ..] ? "$" : "$.encounter");
+            foreach (var segment in segments)
             {
                 if (segment.All(char.IsAsciiDigit)) sb.Append('[').Append(segment).Append(']');
                 else sb.Append('.').Append(segment);

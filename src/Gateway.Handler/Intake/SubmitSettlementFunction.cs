@@ -66,6 +66,12 @@ public sealed class SubmitSettlementFunction(
         PricedEncounter priced;
         try
         {
+            // A stay that ends after tomorrow (China time, a day of slack for clocks and time zones) has not happened yet.
+            var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddHours(8));
+            if (encounter.ServiceDate > today.AddDays(1))
+                throw new RejectedException(new Rejection(RejectionCode.ImpossibleDates,
+                    $"The service date {encounter.ServiceDate:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} in China).",
+                    encounter.EncounterType == EncounterType.SpecialOutpatient && dto.Encounter!.VisitDate is not null ? "/visitDate" : "/dischargeDate"));
             var catalog = catalogs.For(hospital.Region, encounter.ServiceDate)
                 ?? throw new RejectedException(new Rejection(RejectionCode.CatalogMissing,
                     $"No catalog of treatment region {hospital.Region} is in force on the service date {encounter.ServiceDate:yyyy-MM-dd}."));

@@ -61,7 +61,8 @@ public static class Problems
         new(r.Name, 422, "The settlement was rejected", r.Detail)
         {
             SettlementId = settlementId,
-            Errors = r.Pointer is null ? null : [new FieldError("/encounter" + r.Pointer, r.Detail)],
+            // Engine pointers are relative to the encounter, except those already naming the member.
+            Errors = r.Pointer is null ? null : [new FieldError(r.Pointer.StartsWith("/member/", StringComparison.Ordinal) ? r.Pointer : "/encounter" + r.Pointer, r.Detail)],
         };
 
     public static Problem Rejection(string code, string detail, string settlementId) =>
