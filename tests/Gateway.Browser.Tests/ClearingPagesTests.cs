@@ -123,19 +123,83 @@ public sealed class ClearingPagesTests : IAsyncLifetime
         Assert.Contains("closed", await page.InnerTextAsync("#period-status"));
         await Shot(page, "05-closed");
 
-        // Dispute a statement naming a settlement; then download the statement CSV and check its total.
+        // The closing role closes but answers for no region: on the pair page it gets no confirm/dispute form.
         await page.ClickAsync("#statements a[href*='/511300/440300']");
+        await page.WaitForSelectorAsync("#respond-note");
+        Assert.Equal(0, await page.Locator("#respond").CountAsync());
+        var pairUrl = new Uri(_gateway.BaseUrl, $"api/clearing/#/pair/{period}/511300/440300").ToString();
+
+        // A region user of the home side disputes the statement naming a settlement.
+        await SignInAsync(page, "nanchong", "nanchong-demo");
+        await page.GotoAsync(pairUrl);
         await page.WaitForSelectorAsync("#respond");
         await page.FillAsync("#respond input[name=reason]", "member not insured on the admission date");
         await page.FillAsync("#respond input[name=ids]", ids[0]);
         await page.ClickAsync("#respond button[value=dispute]");
         await page.WaitForSelectorAsync("#home-status:has-text('disputed')");
+        Assert.Contains("member not insured", await page.InnerTextAsync("#home-reason"));
+        Assert.Contains(ids[0], await page.InnerTextAsync("#home-ids"));
+        Assert.Contains("disputed", await page.InnerTextAsync("#statement-status"));
         await Shot(page, "06-disputed");
+
+        // An unknown settlement id is refused, named in the message; nothing changes.
+        await page.FillAsync("#respond input[name=reason]", "again");
+        await page.FillAsync("#respond input[name=ids]", "H440300001~no-such-settlement");
+        await page.ClickAsync("#respond button[value=dispute]");
+        await page.WaitForSelectorAsync("#action-error:has-text('no-such-settlement')");
+
+        // The treatment side confirms: its own answer, the home side's dispute stays.
+        await SignInAsync(page, "shenzhen", "shenzhen-demo");
+        await page.GotoAsync(pairUrl);
+        await page.WaitForSelectorAsync("#respond");
+        await page.ClickAsync("#respond button[value=confirm]");
+        await page.WaitForSelectorAsync("#treatment-status:has-text('confirmed')");
+        Assert.Contains("disputed", await page.InnerTextAsync("#home-status"));
+        Assert.Contains("member not insured", await page.InnerTextAsync("#home-reason"));
+        await Shot(page, "06b-answers-per-side");
+
+        // Download the statement CSV and the entries CSV: both add up to the statement.
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#statement-csv"));
         var csvPath = Path.Combine(Shots, "statement.csv");
         await download.SaveAsAsync(csvPath);
         var totalLine = File.ReadAllLines(csvPath).Single(l => l.Contains(",total,", StringComparison.Ordinal));
         Assert.Equal(amount, decimal.Parse(totalLine.Split(',')[4], CultureInfo.InvariantCulture));
+        var statementTotal = decimal.Parse((await page.Locator("#pair-funds tbody td.num").Nth(5).InnerTextAsync()).Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+        Assert.Equal(amount, statementTotal);
+        var entriesDownload = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#entries-csv"));
+        var entriesPath = Path.Combine(Shots, "entries.csv");
+        await entriesDownload.SaveAsAsync(entriesPath);
+        var entryRows = File.ReadAllLines(entriesPath).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToList();
+        Assert.Equal(2, entryRows.Count);
+        Assert.Equal(statementTotal, entryRows.Sum(r => decimal.Parse(r[^1], CultureInfo.InvariantCulture)));
+        Assert.Equal(new[] { ids[0], ids[2] }.Order(StringComparer.Ordinal), entryRows.Select(r => r[0]).Order(StringComparer.Ordinal));
+
+        // Filters go to the server: one hospital, then an amount range, then a date range with nothing in it.
+        Assert.Equal(2, await page.Locator("#entries tbody tr").CountAsync());
+        await page.FillAsync("#filters input[name=hospital]", "H440300002");
+        await page.ClickAsync("#filters button[type=submit]");
+        await page.WaitForSelectorAsync("#clear-filters");
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('#entries tbody tr').length === 1");
+        Assert.Equal("H440300002", (await page.Locator("#entries tbody tr td").Nth(1).InnerTextAsync()).Trim());
+        Assert.Contains(ids[2], await page.InnerTextAsync("#entries"));
+        await Shot(page, "09-pair-filtered");
+        var filteredDownload = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#entries-csv"));
+        var filteredPath = Path.Combine(Shots, "entries-filtered.csv");
+        await filteredDownload.SaveAsAsync(filteredPath);
+        Assert.Single(File.ReadAllLines(filteredPath).Skip(1), l => l.Length > 0);
+
+        await page.ClickAsync("#clear-filters");
+        await page.WaitForFunctionAsync("() => !document.getElementById('clear-filters') && document.querySelectorAll('#entries tbody tr').length === 2");
+        await page.FillAsync("#filters input[name=min]", "3000");
+        await page.ClickAsync("#filters button[type=submit]");
+        await page.WaitForFunctionAsync("() => document.getElementById('clear-filters') && document.querySelectorAll('#entries tbody tr').length === 1");
+        Assert.Contains(ids[2], await page.InnerTextAsync("#entries")); // 3,107.25 at the level-2 hospital; 2,245.80 is below
+        await page.FillAsync("#filters input[name=min]", "");
+        await page.FillAsync("#filters input[name=from]", DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        await page.SelectOptionAsync("#filters select[name=status]", "posting");
+        await page.ClickAsync("#filters button[type=submit]");
+        await page.WaitForSelectorAsync("#entries td:has-text('None')");
+        Assert.Contains("status=posting", page.Url);
 
         // Reconciliation results with the differences highlighted.
         using var recon = await _gateway.Hospital("H440300001").SendAsync(HttpMethod.Post, "/api/v1/reconciliations",

@@ -23,6 +23,9 @@ public sealed record RespondRequest
 /// </summary>
 public static class ClearingApi
 {
+    private const int MaxDisputedIds = 200;
+    private const int MaxReason = 1000;
+
     public static void Map(WebApplication app)
     {
         var g = app.MapGroup("/api/v1/clearing");
@@ -67,7 +70,12 @@ public static class ClearingApi
                 if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
                 var statement = await ledger.GetStatementAsync(p, h, t, ct);
                 var live = (await ledger.PositionsAsync(p, ct)).FirstOrDefault(x => x.Home == h && x.Treatment == t) ?? PairPosition.Empty(p, h, t);
-                return SettlementWaiter.Json(new { period = p.ToString(), home, treatment, statement = statement is null ? null : StatementJson(statement), position = PositionJson(live) });
+                var history = statement is null ? [] : await ledger.ResponsesAsync(p, h, t, ct);
+                return SettlementWaiter.Json(new
+                {
+                    period = p.ToString(), home, treatment, statement = statement is null ? null : StatementJson(statement), position = PositionJson(live),
+                    responses = history.Select(x => new { sequence = x.Sequence, side = x.Side.Value, status = x.Status, reason = x.Reason, settlementIds = x.SettlementIds, by = x.By, at = x.At }),
+                });
             }));
         g.MapGet("/periods/{period}/statements/{home}/{treatment}/csv", (HttpRequest r, string period, string home, string treatment, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
             AuthorizedAsync(r, users, async _ =>
@@ -86,11 +94,20 @@ public static class ClearingApi
             AuthorizedAsync(r, users, async _ => await EntriesAsync(r, period, ledger, csv: false, ct)));
         g.MapGet("/periods/{period}/entries/csv", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
             AuthorizedAsync(r, users, async _ => await EntriesAsync(r, period, ledger, csv: true, ct)));
-        g.MapPost("/periods/{period}/close", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
+        g.MapPost("/periods/{period}/close", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
             AuthorizedAsync(r, users, async u =>
             {
                 if (!u.CanClose) return new Problem("forbidden", 403, "Not allowed", "Closing a period needs the closing role.").ToResult();
                 if (!ClearingPeriod.TryParse(period, out var p)) return BadPeriod(period);
+                // The timer closes a month once it has ended; clearing staff may close the current month early (explicitly,
+                // with confirmation: later postings go to the next month), never a month that has not started.
+                var current = ClearingPeriod.Of(clock.GetUtcNow());
+                if (p > current)
+                {
+                    return (new Problem("period-not-started", 422, "The period has not started",
+                        $"Period {p} has not started (the current period is {current}): a period can be closed from its first day on.")
+                    { Errors = [new("/period", $"{p} is after the current period {current}.")] }).ToResult();
+                }
                 var statements = await ledger.CloseAsync(p, ct);
                 return SettlementWaiter.Json(new { period = p.ToString(), status = "closed", statements = statements.Select(StatementJson) });
             }));
@@ -99,6 +116,10 @@ public static class ClearingApi
             {
                 if (action is not ("confirm" or "dispute")) return Problems.Problems.NotFound($"No action '{action}'.").ToResult();
                 if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
+                // Only clearing staff of the statement's own regions answer for it: not read-only central staff, not the
+                // closing role (it closes; the regions answer), not a region administrator (it imports members).
+                if (!u.IsRegionUser || (u.Region != home && u.Region != treatment))
+                    return new Problem("forbidden", 403, "Not allowed", $"User {u.Name} is not a region user of {home} or {treatment}: only they confirm or dispute this statement.").ToResult();
                 RespondRequest body;
                 try
                 {
@@ -107,12 +128,34 @@ public static class ClearingApi
                     body = text.Length == 0 ? new RespondRequest() : GatewayJson.Deserialize<RespondRequest>(text);
                 }
                 catch (JsonException e) { return Problems.Problems.MalformedJson(JsonErrors.Describe(e)).ToResult(); }
-                var side = body.Side ?? u.Region;
+                var side = body.Side ?? u.Region!;
                 if (side != home && side != treatment) return Problems.Problems.Validation([new("/side", "The region responding: the pair's home or treatment region.")]).ToResult();
                 if (!u.CanRespondFor(side)) return new Problem("forbidden", 403, "Not allowed", $"User {u.Name} cannot respond for region {side}.").ToResult();
-                if (action == "dispute" && (string.IsNullOrWhiteSpace(body.Reason) || body.SettlementIds is not { Count: > 0 }))
-                    return Problems.Problems.Validation([new("/reason", "A dispute names a reason and the disputed settlement ids.")]).ToResult();
-                var s = await ledger.RespondAsync(p, h, t, RegionCode.Parse(side), action == "confirm", body.Reason, body.SettlementIds ?? [], ct);
+                var ids = (body.SettlementIds ?? []).Select(x => x?.Trim() ?? "").ToList();
+                if (action == "dispute")
+                {
+                    var errors = new List<FieldError>();
+                    if (string.IsNullOrWhiteSpace(body.Reason)) errors.Add(new("/reason", "A dispute names a reason."));
+                    else if (body.Reason.Length > MaxReason) errors.Add(new("/reason", $"At most {MaxReason} characters."));
+                    if (ids.Count == 0) errors.Add(new("/settlementIds", "A dispute names the disputed settlement ids ({hospitalCode}~{id})."));
+                    else if (ids.Count > MaxDisputedIds) errors.Add(new("/settlementIds", $"At most {MaxDisputedIds} settlement ids."));
+                    if (errors.Count > 0) return Problems.Problems.Validation(errors).ToResult();
+                }
+                else if (ids.Count > 0) return Problems.Problems.Validation([new("/settlementIds", "A confirmation names no settlement ids.")]).ToResult();
+                if (await ledger.GetStatementAsync(p, h, t, ct) is null)
+                    return Problems.Problems.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult();
+                if (action == "dispute")
+                {
+                    // Each disputed id must be a settlement posted (or reversed) in this period for this pair: the ledger's own rows say.
+                    var unknown = await ledger.NotInStatementAsync(p, h, t, ids, ct);
+                    if (unknown.Count > 0)
+                    {
+                        return (new Problem("unknown-settlements", 422, "Settlements not in this statement",
+                            $"Not settlements of {home} → {treatment} in {p}: {string.Join(", ", unknown)}.")
+                        { Errors = unknown.Select(x => new FieldError($"/settlementIds/{ids.IndexOf(x)}", $"'{x}' is not a settlement of this statement.")).ToList() }).ToResult();
+                    }
+                }
+                var s = await ledger.RespondAsync(p, h, t, RegionCode.Parse(side), action == "confirm", string.IsNullOrWhiteSpace(body.Reason) ? null : body.Reason.Trim(), ids, u.Name, ct);
                 return s is null ? Problems.Problems.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult() : SettlementWaiter.Json(StatementJson(s));
             }));
         g.MapGet("/reconciliations", (HttpRequest r, ClearingUsers users, ReconciliationStore results, CancellationToken ct) =>
@@ -128,34 +171,95 @@ public static class ClearingApi
             }));
     }
 
+    /// <summary>The filters of a pair's entry listing from the query string, or the field errors.</summary>
+    private static EntryFilter? ParseFilter(IQueryCollection q, List<FieldError> errors)
+    {
+        DateOnly? Date(string name)
+        {
+            var v = q[name].ToString();
+            if (v.Length == 0) return null;
+            if (DateOnly.TryParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
+            errors.Add(new($"/{name}", "A date yyyy-MM-dd (UTC, inclusive)."));
+            return null;
+        }
+        decimal? Amount(string name)
+        {
+            var v = q[name].ToString();
+            if (v.Length == 0) return null;
+            if (decimal.TryParse(v, NumberStyles.Number, CultureInfo.InvariantCulture, out var d) && d >= 0) return d;
+            errors.Add(new($"/{name}", "An amount ≥ 0 such as 1500.00 (compared with the entry's |total|)."));
+            return null;
+        }
+        var hospital = q["hospital"].ToString().Trim();
+        if (hospital.Length > 64) errors.Add(new("/hospital", "A hospital code."));
+        var from = Date("from");
+        var to = Date("to");
+        bool? reversal = q["status"].ToString() switch
+        {
+            "" or "all" => null,
+            "posting" or "posted" => false,
+            "reversal" or "reversed" => true,
+            _ => Error(),
+        };
+        bool? Error() { errors.Add(new("/status", "posting (posted) or reversal (reversed); omit for both.")); return null; }
+        var min = Amount("min");
+        var max = Amount("max");
+        if (from > to) errors.Add(new("/from", "from is after to."));
+        if (min > max) errors.Add(new("/min", "min is above max."));
+        return errors.Count > 0 ? null : new EntryFilter(hospital.Length > 0 ? hospital : null, from, to, reversal, min, max);
+    }
+
     private static async Task<IResult> EntriesAsync(HttpRequest r, string period, LedgerStore ledger, bool csv, CancellationToken ct)
     {
         if (!ClearingPeriod.TryParse(period, out var p)) return BadPeriod(period);
         var q = r.Query;
-        var pageSize = int.TryParse(q["pageSize"], out var ps) ? Math.Clamp(ps, 1, 1000) : 50;
+        var errors = new List<FieldError>();
+        var pageSize = 50;
+        if (q["pageSize"].ToString() is { Length: > 0 } psText)
+        {
+            if (int.TryParse(psText, NumberStyles.None, CultureInfo.InvariantCulture, out var ps) && ps >= 1) pageSize = Math.Min(ps, 1000);
+            else errors.Add(new("/pageSize", "A whole number from 1 to 1000."));
+        }
         string? next;
-        IReadOnlyList<JournalEntry> items;
-        if (q["hospital"].ToString() is { Length: > 0 } hospital)
-            (items, next) = await ledger.EntriesByHospitalAsync(hospital, p, csv ? 1000 : pageSize, q["page"], ct);
-        else if (RegionCode.TryParse(q["home"], out var h) && RegionCode.TryParse(q["treatment"], out var t))
-            (items, next) = await ledger.EntriesByPairAsync(p, h, t, csv ? 1000 : pageSize, q["page"], ct);
+        var all = new List<(JournalEntry Entry, DateTimeOffset? PostedAt)>();
+        if (RegionCode.TryParse(q["home"], out var h) && RegionCode.TryParse(q["treatment"], out var t))
+        {
+            // A pair: filtered server-side (hospital, posting date, posting/reversal, amount), paged by key.
+            var filter = ParseFilter(q, errors);
+            if (filter is null) return Problems.Problems.Validation(errors).ToResult();
+            string? page = q["page"].ToString() is { Length: > 0 } pg ? pg : null;
+            do
+            {
+                IReadOnlyList<PostedEntry> items;
+                try { (items, next) = await ledger.EntriesByPairAsync(p, h, t, filter, csv ? 1000 : pageSize, page, ct); }
+                catch (ArgumentException) { return Problems.Problems.Validation([new("/page", "Not a continuation of this listing: start again without page.")]).ToResult(); }
+                all.AddRange(items.Select(x => (x.Entry, x.PostedAt)));
+                page = next;
+            }
+            while (csv && next is not null);
+        }
+        else if (q["hospital"].ToString() is { Length: > 0 } hospital)
+        {
+            if (errors.Count > 0) return Problems.Problems.Validation(errors).ToResult();
+            string? page = q["page"].ToString() is { Length: > 0 } pg ? pg : null;
+            do
+            {
+                IReadOnlyList<JournalEntry> items;
+                (items, next) = await ledger.EntriesByHospitalAsync(hospital, p, csv ? 1000 : pageSize, page, ct);
+                all.AddRange(items.Select(x => (x, (DateTimeOffset?)null)));
+                page = next;
+            }
+            while (csv && next is not null);
+        }
         else return Problems.Problems.Validation([new("/home", "Give home and treatment regions, or a hospital.")]).ToResult();
         if (csv)
         {
-            // All pages: the CSV totals equal the statement.
-            var all = new List<JournalEntry>(items);
-            while (next is not null)
-            {
-                (items, next) = RegionCode.TryParse(q["home"], out var h2) && RegionCode.TryParse(q["treatment"], out var t2)
-                    ? await ledger.EntriesByPairAsync(p, h2, t2, 1000, next, ct)
-                    : await ledger.EntriesByHospitalAsync(q["hospital"]!, p, 1000, next, ct);
-                all.AddRange(items);
-            }
+            // All pages: with no filter the CSV totals equal the statement.
             return Csv($"entries-{p}.csv", w =>
             {
                 foreach (var name in new[] { "settlementId", "sequence", "period", "hospital", "home", "treatment", "basic", "supplementary", "majorIllness", "assistance", "personalAccount", "total" }) w.WriteField(name);
                 w.NextRecord();
-                foreach (var e in all.OrderBy(e => e.SettlementKey, StringComparer.Ordinal).ThenBy(e => e.Sequence))
+                foreach (var (e, _) in all.OrderBy(e => e.Entry.SettlementKey, StringComparer.Ordinal).ThenBy(e => e.Entry.Sequence))
                 {
                     w.WriteField(e.SettlementKey); w.WriteField(e.Sequence); w.WriteField(e.Period.ToString()); w.WriteField(e.HospitalCode); w.WriteField(e.Home.Value); w.WriteField(e.Treatment.Value);
                     foreach (var fund in Journal.Funds) w.WriteField(Journal.Of(e.Funds, fund).ToString("0.00", CultureInfo.InvariantCulture));
@@ -164,7 +268,7 @@ public static class ClearingApi
                 }
             });
         }
-        return SettlementWaiter.Json(new { period = p.ToString(), items = items.Select(EntryJson), next });
+        return SettlementWaiter.Json(new { period = p.ToString(), items = all.Select(x => EntryJson(x.Entry, x.PostedAt)), next });
     }
 
     private static IResult Csv(string fileName, Action<CsvWriter> write)
@@ -197,12 +301,17 @@ public static class ClearingApi
     private static object StatementJson(PeriodStatement s) => new
     {
         period = s.Period.ToString(), home = s.Home.Value, treatment = s.Treatment.Value, funds = FundsJson(s.Funds), postings = s.Postings, reversals = s.Reversals,
-        settlements = s.NetCount, homeStatus = s.HomeStatus, treatmentStatus = s.TreatmentStatus, disputeReason = s.DisputeReason, disputedSettlementIds = s.DisputedSettlementIds, closedAt = s.ClosedAt,
+        settlements = s.NetCount, status = s.Status, homeStatus = s.HomeStatus, treatmentStatus = s.TreatmentStatus,
+        homeSide = SideJson(s.HomeSide), treatmentSide = SideJson(s.TreatmentSide), closedAt = s.ClosedAt,
     };
 
-    private static object EntryJson(JournalEntry e) => new
+    private static object SideJson(StatementSide x) => new { region = x.Region.Value, status = x.Status, reason = x.Reason, settlementIds = x.SettlementIds, by = x.By, at = x.At };
+
+    private static object EntryJson(JournalEntry e) => EntryJson(e, null);
+
+    private static object EntryJson(JournalEntry e, DateTimeOffset? postedAt) => new
     {
-        settlementId = e.SettlementKey, sequence = e.Sequence, reversal = e.IsReversal, period = e.Period.ToString(), hospital = e.HospitalCode,
+        settlementId = e.SettlementKey, sequence = e.Sequence, reversal = e.IsReversal, period = e.Period.ToString(), hospital = e.HospitalCode, postedAt,
         home = e.Home.Value, treatment = e.Treatment.Value, funds = FundsJson(e.Funds),
         lines = e.Lines.Select(l => new { account = l.Account, debit = l.Debit, credit = l.Credit }),
     };

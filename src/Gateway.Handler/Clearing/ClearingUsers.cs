@@ -4,12 +4,19 @@ using Newtonsoft.Json;
 
 namespace Gateway.Handler.Clearing;
 
-/// <summary>A clearing-staff user: role <c>read</c> or <c>close</c>; a user bound to a region may confirm or dispute for it.</summary>
+/// <summary>
+/// A clearing-staff user: role <c>read</c> or <c>close</c> (clearing staff), or <c>admin</c> (a region administrator: imports
+/// that region's members, nothing else). Only a region user (role <c>read</c> or <c>close</c> bound to a region) confirms or
+/// disputes, and only for its own region; the closing role closes periods but answers for no region.
+/// </summary>
 public sealed record ClearingUser(string Name, string Role, string? Region)
 {
     public bool CanClose => Role == "close";
 
-    public bool CanRespondFor(string region) => CanClose || Region == region;
+    /// <summary>Clearing staff of a region (not a region administrator, not central staff without a region).</summary>
+    public bool IsRegionUser => Region is not null && Role is ("read" or "close");
+
+    public bool CanRespondFor(string region) => IsRegionUser && Region == region;
 }
 
 /// <summary>

@@ -110,7 +110,7 @@ async function renderOverview(period) {
     <table id="instructions"><thead><tr><th>From 付款方</th><th>To 收款方</th><th class="num">Amount 金额</th></tr></thead><tbody>
     ${data.netting.instructions.map(i => `<tr><td>${esc(i.from)}</td><td>${esc(i.to)}</td>${num(i.amount)}</tr>`).join("") || `<tr><td colspan="3">None 无</td></tr>`}</tbody></table>`;
   const statementRows = statements.map(s => `<tr><td><a href="#/pair/${period}/${s.home}/${s.treatment}">${esc(s.home)} → ${esc(s.treatment)}</a></td>${num(s.funds.total)}<td class="num">${s.settlements}</td>
-    <td><span class="status ${esc(s.homeStatus)}">${esc(s.homeStatus)}</span></td><td><span class="status ${esc(s.treatmentStatus)}">${esc(s.treatmentStatus)}</span></td></tr>`).join("");
+    <td><span class="status ${esc(s.status)}">${esc(s.status)}</span></td><td><span class="status ${esc(s.homeStatus)}">${esc(s.homeStatus)}</span></td><td><span class="status ${esc(s.treatmentStatus)}">${esc(s.treatmentStatus)}</span></td></tr>`).join("");
   if (mine !== generation) return;
   app.innerHTML = `
     <div class="toolbar">
@@ -125,7 +125,7 @@ async function renderOverview(period) {
       <div class="card"><h2>Multilateral netting 多边轧差</h2>${nets}</div>
       <div class="card"><h2>Net positions 净头寸</h2>${chart(data.netting.regions)}</div>
     </div>
-    ${data.closed ? `<div class="card"><h2>Statements 对账单</h2><table id="statements"><thead><tr><th>Pair 地区对</th><th class="num">Total 合计</th><th class="num">Settlements 笔数</th><th>Home side 参保地</th><th>Treatment side 就医地</th></tr></thead><tbody>${statementRows}</tbody></table></div>` : ""}`;
+    ${data.closed ? `<div class="card"><h2>Statements 对账单</h2><table id="statements"><thead><tr><th>Pair 地区对</th><th class="num">Total 合计</th><th class="num">Settlements 笔数</th><th>Status 状态</th><th>Home side 参保地</th><th>Treatment side 就医地</th></tr></thead><tbody>${statementRows}</tbody></table></div>` : ""}`;
   document.getElementById("period-select").addEventListener("change", e => { location.hash = `#/period/${e.target.value}`; });
   const close = document.getElementById("close-period");
   if (close) close.addEventListener("click", async () => {
@@ -135,62 +135,88 @@ async function renderOverview(period) {
   });
 }
 
+const FILTERS = ["hospital", "from", "to", "status", "min", "max"];
+
+function sideAnswer(label, id, side) {
+  return `<div class="side"><b>${label}</b> ${region(side.region)}: <span class="status ${esc(side.status)}" id="${id}-status">${esc(side.status)}</span>
+    ${side.by ? `<small class="muted">by ${esc(side.by)} · ${esc(String(side.at || "").replace("T", " ").slice(0, 16))} UTC</small>` : ""}
+    ${side.reason ? `<div id="${id}-reason">${side.status === "disputed" ? "Dispute 争议" : "Note 备注"}: ${esc(side.reason)}</div>` : ""}
+    ${side.settlementIds && side.settlementIds.length ? `<div id="${id}-ids">Settlements 结算号: ${side.settlementIds.map(x => `<a href="#/settlement/${encodeURIComponent(x)}">${esc(x)}</a>`).join(", ")}</div>` : ""}</div>`;
+}
+
 async function renderPair(period, home, treatment, query) {
   const mine = generation;
-  const data = await api(`/periods/${period}/statements/${home}/${treatment}`);
   const params = new URLSearchParams(query || "");
-  const entries = await api(`/periods/${period}/entries?home=${home}&treatment=${treatment}&pageSize=20${params.get("page") ? "&page=" + encodeURIComponent(params.get("page")) : ""}`);
-  const filter = { hospital: params.get("hospital") || "", min: params.get("min") || "", max: params.get("max") || "" };
-  const shown = entries.items.filter(e => (!filter.hospital || e.hospital === filter.hospital)
-    && (!filter.min || Number(e.funds.total) >= Number(filter.min)) && (!filter.max || Number(e.funds.total) <= Number(filter.max)));
-  const s = data.statement, p = data.position;
+  const filter = Object.fromEntries(FILTERS.map(k => [k, params.get(k) || ""]));
+  const active = new URLSearchParams(Object.entries(filter).filter(([, v]) => v));
+  const data = await api(`/periods/${period}/statements/${home}/${treatment}`);
+  let entries, filterError = "";
+  try {
+    entries = await api(`/periods/${period}/entries?home=${home}&treatment=${treatment}&pageSize=20${active.toString() ? "&" + active : ""}${params.get("page") ? "&page=" + encodeURIComponent(params.get("page")) : ""}`);
+  } catch (err) { entries = { items: [], next: null }; filterError = err.message; }
+  const s = data.statement, p = data.position, me = user();
   const fundsRow = f => FUNDS.map(([k]) => num(f[k])).join("");
+  const mySide = me && me.region && (me.role === "read" || me.role === "close") && (me.region === home || me.region === treatment) ? me.region : null;
+  const pageNo = Number(params.get("n") || 1);
   if (mine !== generation) return;
   app.innerHTML = `
     <p><a href="#/period/${period}">← Period 清算期 ${esc(period)}</a></p>
     <h1>${region(home)} → ${region(treatment)}</h1>
-    <div class="card"><h2>${s ? "Statement 对账单" : "Position (period open) 头寸（未关账）"}</h2>
+    <div class="card"><h2>${s ? `Statement 对账单 <span class="status ${esc(s.status)}" id="statement-status">${esc(s.status)}</span>` : "Position (period open) 头寸（未关账）"}</h2>
       <table id="pair-funds"><thead><tr>${FUNDS.map(([, l]) => `<th class="num">${l}</th>`).join("")}<th class="num">Settlements 笔数</th></tr></thead>
       <tbody><tr>${fundsRow(s ? s.funds : p.funds)}<td class="num">${s ? s.settlements : p.settlements}</td></tr></tbody></table>
-      ${s ? `<p>Home side 参保地: <span class="status ${esc(s.homeStatus)}" id="home-status">${esc(s.homeStatus)}</span>
-             Treatment side 就医地: <span class="status ${esc(s.treatmentStatus)}" id="treatment-status">${esc(s.treatmentStatus)}</span>
-             ${s.disputeReason ? `<br>Dispute 争议: ${esc(s.disputeReason)} (${s.disputedSettlementIds.map(esc).join(", ")})` : ""}</p>
-        <form class="inline" id="respond">
-          <label>Side 方 <select name="side"><option value="${esc(home)}">${esc(home)} home 参保地</option><option value="${esc(treatment)}">${esc(treatment)} treatment 就医地</option></select></label>
+      ${s ? `<div class="sides">${sideAnswer("Home side 参保地", "home", s.homeSide)}${sideAnswer("Treatment side 就医地", "treatment", s.treatmentSide)}</div>
+        ${mySide ? `<form class="inline" id="respond">
+          <input type="hidden" name="side" value="${esc(mySide)}">
+          <span>Answer for 代表 ${region(mySide)} ${mySide === home ? "home 参保地" : "treatment 就医地"}</span>
           <label>Reason 原因 <input name="reason" size="28"></label>
-          <label>Settlement ids 结算号 <input name="ids" size="28" placeholder="H…~…, H…~…"></label>
+          <label>Settlement ids (dispute) 争议结算号 <input name="ids" size="28" placeholder="H…~…, H…~…"></label>
           <button type="submit" name="action" value="confirm">Confirm 确认</button>
           <button type="submit" name="action" value="dispute" class="secondary">Dispute 争议</button>
-        </form>
+        </form>` : `<p class="muted" id="respond-note">Only a region user of ${esc(home)} or ${esc(treatment)} confirms or disputes 仅限双方地区用户确认或争议.</p>`}
+        ${data.responses && data.responses.length ? `<details id="history"><summary>History 历史 (${data.responses.length})</summary><table><tbody>
+          ${data.responses.map(r => `<tr><td>${esc(String(r.at).replace("T", " ").slice(0, 16))}</td><td>${esc(r.side)}</td><td>${esc(r.by)}</td><td><span class="status ${esc(r.status)}">${esc(r.status)}</span></td>
+          <td style="white-space:normal">${esc(r.reason || "")} ${(r.settlementIds || []).map(esc).join(", ")}</td></tr>`).join("")}</tbody></table></details>` : ""}
         <p><button class="secondary" id="statement-csv">Download statement CSV 下载对账单</button></p>` : ""}
       <p class="error" id="action-error"></p>
     </div>
     <div class="card"><h2>Settlements 结算明细</h2>
       <form class="inline" id="filters">
         <label>Hospital 医院 <input name="hospital" value="${esc(filter.hospital)}" size="12"></label>
-        <label>Min amount 最小 <input name="min" value="${esc(filter.min)}" size="8"></label>
-        <label>Max amount 最大 <input name="max" value="${esc(filter.max)}" size="8"></label>
+        <label>From 起 <input name="from" type="date" value="${esc(filter.from)}"></label>
+        <label>To 止 <input name="to" type="date" value="${esc(filter.to)}"></label>
+        <label>Entry 分录 <select name="status">${[["", "All 全部"], ["posting", "Posting 记账"], ["reversal", "Reversal 冲正"]].map(([v, l]) => `<option value="${v}" ${filter.status === v ? "selected" : ""}>${l}</option>`).join("")}</select></label>
+        <label>Min amount 最小 <input name="min" value="${esc(filter.min)}" size="8" inputmode="decimal"></label>
+        <label>Max amount 最大 <input name="max" value="${esc(filter.max)}" size="8" inputmode="decimal"></label>
         <button type="submit" class="secondary">Filter 筛选</button>
-        <button type="button" class="secondary" id="entries-csv">Download entries CSV 下载明细</button>
+        ${active.toString() ? `<a class="button secondary-link" id="clear-filters" href="#/pair/${period}/${home}/${treatment}">Clear 清除</a>` : ""}
+        <button type="button" class="secondary" id="entries-csv">Download entries CSV 下载明细${active.toString() ? " (filtered 已筛选)" : ""}</button>
       </form>
-      <table id="entries"><thead><tr><th>Settlement 结算号</th><th>Hospital 医院</th><th>Entry 分录</th>${FUNDS.map(([, l]) => `<th class="num">${l}</th>`).join("")}</tr></thead><tbody>
-      ${shown.map(e => `<tr><td><a href="#/settlement/${encodeURIComponent(e.settlementId)}">${esc(e.settlementId)}</a></td><td>${esc(e.hospital)}</td>
-        <td>${e.reversal ? `<span class="status disputed">reversal 冲正</span>` : "posting 记账"}</td>${fundsRow(e.funds)}</tr>`).join("") || `<tr><td colspan="9">None 无</td></tr>`}</tbody></table>
-      ${entries.next ? `<p><a id="next-page" href="#/pair/${period}/${home}/${treatment}?${new URLSearchParams({ ...filter, page: entries.next })}">Next page 下一页 →</a></p>` : ""}
+      <p class="error" id="filter-error">${esc(filterError)}</p>
+      <table id="entries"><thead><tr><th>Settlement 结算号</th><th>Hospital 医院</th><th>Posted 记账时间</th><th>Entry 分录</th>${FUNDS.map(([, l]) => `<th class="num">${l}</th>`).join("")}</tr></thead><tbody>
+      ${entries.items.map(e => `<tr><td><a href="#/settlement/${encodeURIComponent(e.settlementId)}">${esc(e.settlementId)}</a></td><td>${esc(e.hospital)}</td>
+        <td>${esc(String(e.postedAt || "").replace("T", " ").slice(0, 16))}</td>
+        <td>${e.reversal ? `<span class="status disputed">reversal 冲正</span>` : "posting 记账"}</td>${fundsRow(e.funds)}</tr>`).join("") || `<tr><td colspan="10">None 无</td></tr>`}</tbody></table>
+      <p class="pager">Page 第 <span id="page-no">${pageNo}</span> 页
+        ${pageNo > 1 ? `<a id="first-page" href="#/pair/${period}/${home}/${treatment}?${active}">← First page 首页</a>` : ""}
+        ${entries.next ? `<a id="next-page" href="#/pair/${period}/${home}/${treatment}?${new URLSearchParams([...active, ["page", entries.next], ["n", String(pageNo + 1)]])}">Next page 下一页 →</a>` : ""}</p>
     </div>`;
   document.getElementById("filters").addEventListener("submit", e => {
     e.preventDefault();
     const f = new FormData(e.target);
-    location.hash = `#/pair/${period}/${home}/${treatment}?${new URLSearchParams({ hospital: f.get("hospital"), min: f.get("min"), max: f.get("max") })}`;
+    const q = new URLSearchParams(FILTERS.map(k => [k, String(f.get(k) || "").trim()]).filter(([, v]) => v));
+    location.hash = `#/pair/${period}/${home}/${treatment}${q.toString() ? "?" + q : ""}`;
   });
-  document.getElementById("entries-csv").addEventListener("click", () => download(`/periods/${period}/entries/csv?home=${home}&treatment=${treatment}`, `entries-${period}-${home}-${treatment}.csv`));
+  document.getElementById("entries-csv").addEventListener("click", () =>
+    download(`/periods/${period}/entries/csv?home=${home}&treatment=${treatment}${active.toString() ? "&" + active : ""}`, `entries-${period}-${home}-${treatment}.csv`));
   const csv = document.getElementById("statement-csv");
   if (csv) csv.addEventListener("click", () => download(`/periods/${period}/statements/${home}/${treatment}/csv`, `statement-${period}-${home}-${treatment}.csv`));
   const respond = document.getElementById("respond");
   if (respond) respond.addEventListener("submit", async e => {
     e.preventDefault();
     const f = new FormData(respond), action = e.submitter.value;
-    const body = { side: f.get("side"), reason: f.get("reason") || null, settlementIds: String(f.get("ids") || "").split(",").map(x => x.trim()).filter(Boolean) };
+    const body = { side: f.get("side"), reason: f.get("reason") || null };
+    if (action === "dispute") body.settlementIds = String(f.get("ids") || "").split(",").map(x => x.trim()).filter(Boolean);
     try { await api(`/periods/${period}/statements/${home}/${treatment}/${action}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }); render(); }
     catch (err) { document.getElementById("action-error").textContent = err.message; }
   });

@@ -223,7 +223,7 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
         {
             var existing = await GetStatementAsync(period, p.Home, p.Treatment, ct).ConfigureAwait(false);
             if (existing is not null) { statements.Add(existing); continue; }
-            var e = new TableEntity(StatementPartition(period), $"{p.Home}|{p.Treatment}")
+            var e = new TableEntity(StatementPartition(period), StatementRow(p.Home, p.Treatment))
             {
                 ["Postings"] = p.Postings,
                 ["Reversals"] = p.Reversals,
@@ -273,7 +273,7 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
 
     public async Task<PeriodStatement?> GetStatementAsync(ClearingPeriod period, RegionCode home, RegionCode treatment, CancellationToken ct)
     {
-        var r = await _periods.GetEntityIfExistsAsync<TableEntity>(StatementPartition(period), $"{home}|{treatment}", cancellationToken: ct).ConfigureAwait(false);
+        var r = await _periods.GetEntityIfExistsAsync<TableEntity>(StatementPartition(period), StatementRow(home, treatment), cancellationToken: ct).ConfigureAwait(false);
         return r.HasValue ? Statement(period, r.Value!) : null;
     }
 
@@ -281,33 +281,124 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
     {
         var list = new List<PeriodStatement>();
         await foreach (var e in _periods.QueryAsync<TableEntity>(x => x.PartitionKey == StatementPartition(period), cancellationToken: ct).ConfigureAwait(false))
+        {
+            if (e.RowKey.Count(c => c == '|') != 1) continue; // a response (history) row, not a statement
             list.Add(Statement(period, e));
+        }
         return list;
+    }
+
+    private static string StatementRow(RegionCode home, RegionCode treatment) => $"{home}|{treatment}";
+
+    /// <summary>History rows of a statement share its partition (one transaction with the statement): <c>{home}|{treatment}|r{seq}</c>.</summary>
+    private static string ResponseRow(RegionCode home, RegionCode treatment, int sequence) => $"{home}|{treatment}|r{sequence:D6}";
+
+    private static StatementSide Side(TableEntity e, string prefix, RegionCode region)
+    {
+        var status = e.GetString($"{prefix}Status") ?? StatementStatus.Pending;
+        var reason = e.GetString($"{prefix}Reason");
+        var ids = e.GetString($"{prefix}SettlementIds");
+        // Rows written before answers were kept per side hold one shared dispute: it belongs to a side that disputes.
+        if (reason is null && ids is null && status == StatementStatus.Disputed)
+        {
+            reason = e.GetString("DisputeReason");
+            ids = e.GetString("DisputedSettlementIds");
+        }
+        return new StatementSide(region, status, reason, JsonConvert.DeserializeObject<List<string>>(ids ?? "[]")!, e.GetString($"{prefix}By"), e.GetDateTimeOffset($"{prefix}At"));
     }
 
     private static PeriodStatement Statement(ClearingPeriod period, TableEntity e)
     {
         var sep = e.RowKey.IndexOf('|');
-        return new PeriodStatement(period, RegionCode.Parse(e.RowKey[..sep]), RegionCode.Parse(e.RowKey[(sep + 1)..]), LedgerRows.ReadFunds(e),
-            e.GetInt32("Postings") ?? 0, e.GetInt32("Reversals") ?? 0, e.GetString("HomeStatus") ?? StatementStatus.Pending,
-            e.GetString("TreatmentStatus") ?? StatementStatus.Pending, e.GetString("DisputeReason"),
-            JsonConvert.DeserializeObject<List<string>>(e.GetString("DisputedSettlementIds") ?? "[]")!, e.GetDateTimeOffset("ClosedAt") ?? default);
+        var home = RegionCode.Parse(e.RowKey[..sep]);
+        var treatment = RegionCode.Parse(e.RowKey[(sep + 1)..]);
+        return new PeriodStatement(period, home, treatment, LedgerRows.ReadFunds(e), e.GetInt32("Postings") ?? 0, e.GetInt32("Reversals") ?? 0,
+            Side(e, "Home", home), Side(e, "Treatment", treatment), e.GetDateTimeOffset("ClosedAt") ?? default);
     }
 
-    /// <summary>A side confirms or disputes a statement. A dispute never changes the ledger; a correction is a new entry.</summary>
+    /// <summary>
+    /// A side confirms or disputes a statement: its own status, reason, settlement ids, who and when are replaced (the
+    /// other side's are untouched) and the answer is appended to the statement's history, in one transaction under the
+    /// statement's ETag (two answers racing serialise). A confirm clears the side's dispute. A dispute never changes the
+    /// ledger; a correction is a new entry. Null when there is no statement (the period is not closed).
+    /// </summary>
     public async Task<PeriodStatement?> RespondAsync(ClearingPeriod period, RegionCode home, RegionCode treatment, RegionCode side, bool confirm,
-        string? reason, IReadOnlyList<string> settlementIds, CancellationToken ct)
+        string? reason, IReadOnlyList<string> settlementIds, string by, CancellationToken ct)
     {
-        var field = side == home ? "HomeStatus" : side == treatment ? "TreatmentStatus" : throw new ArgumentException("Only the two regions of the pair respond.");
-        var e = new TableEntity(StatementPartition(period), $"{home}|{treatment}") { [field] = confirm ? StatementStatus.Confirmed : StatementStatus.Disputed };
-        if (!confirm)
+        var prefix = side == home ? "Home" : side == treatment ? "Treatment" : throw new ArgumentException("Only the two regions of the pair respond.");
+        var status = confirm ? StatementStatus.Confirmed : StatementStatus.Disputed;
+        var ids = confirm ? [] : settlementIds.Distinct(StringComparer.Ordinal).ToList();
+        for (var attempt = 0; attempt < 50; attempt++)
         {
-            e["DisputeReason"] = reason;
-            e["DisputedSettlementIds"] = JsonConvert.SerializeObject(settlementIds);
+            var r = await _periods.GetEntityIfExistsAsync<TableEntity>(StatementPartition(period), StatementRow(home, treatment), cancellationToken: ct).ConfigureAwait(false);
+            if (!r.HasValue) return null;
+            var e = r.Value!;
+            var sequence = (e.GetInt32("Responses") ?? 0) + 1;
+            var at = clock.GetUtcNow();
+            e[$"{prefix}Status"] = status;
+            e[$"{prefix}Reason"] = reason;
+            e[$"{prefix}SettlementIds"] = JsonConvert.SerializeObject(ids);
+            e[$"{prefix}By"] = by;
+            e[$"{prefix}At"] = at;
+            e["Responses"] = sequence;
+            e.Remove("DisputeReason"); // the shared fields of older rows: now per side
+            e.Remove("DisputedSettlementIds");
+            var history = new TableEntity(StatementPartition(period), ResponseRow(home, treatment, sequence))
+            {
+                ["Side"] = side.Value,
+                ["Status"] = status,
+                ["Reason"] = reason,
+                ["SettlementIds"] = JsonConvert.SerializeObject(ids),
+                ["By"] = by,
+                ["At"] = at,
+            };
+            try
+            {
+                await _periods.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.UpdateReplace, e, e.ETag),
+                    new TableTransactionAction(TableTransactionActionType.Add, history),
+                ], ct).ConfigureAwait(false);
+                return Statement(period, e);
+            }
+            catch (TableTransactionFailedException x) when (x.Status is 409 or 412)
+            {
+                // Another answer to this statement committed meanwhile: read it again.
+            }
         }
-        try { await _periods.UpdateEntityAsync(e, ETag.All, TableUpdateMode.Merge, ct).ConfigureAwait(false); }
-        catch (RequestFailedException x) when (x.Status == 404) { return null; }
-        return await GetStatementAsync(period, home, treatment, ct).ConfigureAwait(false);
+        throw new InvalidOperationException($"Could not record the answer to {home} → {treatment} {period}: too many conflicts.");
+    }
+
+    /// <summary>Every answer given to a statement, oldest first (one partition-scoped range query).</summary>
+    public async Task<IReadOnlyList<StatementResponse>> ResponsesAsync(ClearingPeriod period, RegionCode home, RegionCode treatment, CancellationToken ct)
+    {
+        var prefix = $"{StatementRow(home, treatment)}|r";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {StatementPartition(period)} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
+        var list = new List<StatementResponse>();
+        await foreach (var e in _periods.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+        {
+            list.Add(new StatementResponse(int.Parse(e.RowKey[(prefix.Length)..], System.Globalization.CultureInfo.InvariantCulture), RegionCode.Parse(e.GetString("Side")),
+                e.GetString("Status") ?? StatementStatus.Pending, e.GetString("Reason"), JsonConvert.DeserializeObject<List<string>>(e.GetString("SettlementIds") ?? "[]")!,
+                e.GetString("By") ?? "", e.GetDateTimeOffset("At") ?? default));
+        }
+        return list.OrderBy(x => x.Sequence).ToList();
+    }
+
+    /// <summary>
+    /// The ids among <paramref name="settlementIds"/> that are not settlements posted (or reversed) in this period for this
+    /// pair: for each, one query of the journal rows <c>journal-{id}-0|1</c> in the one shard partition it would be in.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> NotInStatementAsync(ClearingPeriod period, RegionCode home, RegionCode treatment, IReadOnlyList<string> settlementIds, CancellationToken ct)
+    {
+        var checks = settlementIds.Distinct(StringComparer.Ordinal).Select(async id =>
+        {
+            if (!Keys.TrySplitSettlementKey(id, out _, out _)) return (id, found: false);
+            var partition = LedgerRows.Partition(period, home, treatment, LedgerRows.Shard(id));
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {LedgerRows.JournalRow(id, 0)} or RowKey eq {LedgerRows.JournalRow(id, 1)})");
+            await foreach (var _ in _ledger.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: ct).ConfigureAwait(false)) return (id, found: true);
+            return (id, found: false);
+        });
+        return (await Task.WhenAll(checks).ConfigureAwait(false)).Where(x => !x.found).Select(x => x.id).ToList();
     }
 
     public async Task<IReadOnlyList<(string Period, string Status)>> PeriodsAsync(CancellationToken ct)
@@ -343,11 +434,63 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
     /// <summary>Journal entries of a pair in a period, one page (the continuation token is opaque).</summary>
     public async Task<(IReadOnlyList<JournalEntry> Items, string? Continuation)> EntriesByPairAsync(ClearingPeriod period, RegionCode home, RegionCode treatment, int pageSize, string? continuation, CancellationToken ct)
     {
+        var (items, next) = await EntriesByPairAsync(period, home, treatment, EntryFilter.None, pageSize, continuation, ct).ConfigureAwait(false);
+        return (items.Select(x => x.Entry).ToList(), next);
+    }
+
+    /// <summary>
+    /// Journal entries of a pair in a period that pass <paramref name="filter"/>, one page of at most
+    /// <paramref name="pageSize"/>. The query is scoped to the pair's shard partitions
+    /// (<c>{period}|{home}|{treatment}|s0…s3</c>, a PartitionKey range) and carries the hospital, posting-date and
+    /// posting/reversal conditions to the table service; the amount range (on the entry's |total|, exact decimals) is
+    /// applied to what comes back. Paging is by key (the continuation names the last entry returned), so pages are
+    /// complete and never skip or repeat an entry whatever the filters.
+    /// </summary>
+    public async Task<(IReadOnlyList<PostedEntry> Items, string? Continuation)> EntriesByPairAsync(ClearingPeriod period, RegionCode home, RegionCode treatment,
+        EntryFilter filter, int pageSize, string? continuation, CancellationToken ct)
+    {
         var from = $"{period}|{home}|{treatment}|s";
-        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {from} and PartitionKey lt {from + "~"} and RowKey ge {"journal-"} and RowKey lt {"journal-~"}");
-        await foreach (var page in _ledger.QueryAsync<TableEntity>(filter, maxPerPage: pageSize, cancellationToken: ct).AsPages(continuation, pageSize).ConfigureAwait(false))
-            return (page.Values.Select(LedgerRows.FromEntity).ToList(), page.ContinuationToken);
-        return ([], null);
+        var query = TableClient.CreateQueryFilter($"PartitionKey ge {from} and PartitionKey lt {from + "~"} and RowKey ge {"journal-"} and RowKey lt {"journal-~"}");
+        if (continuation is not null)
+        {
+            if (!TryDecodeKey(continuation, out var pk, out var rk) || !pk.StartsWith(from, StringComparison.Ordinal))
+                throw new ArgumentException("Not a continuation of this listing.", nameof(continuation));
+            query += " and " + TableClient.CreateQueryFilter($"(PartitionKey gt {pk} or (PartitionKey eq {pk} and RowKey gt {rk}))");
+        }
+        if (filter.Hospital is { Length: > 0 } hospital) query += " and " + TableClient.CreateQueryFilter($"HospitalCode eq {hospital}");
+        if (filter.From is { } d0) query += " and " + TableClient.CreateQueryFilter($"PostedAt ge {new DateTimeOffset(d0.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)}");
+        if (filter.To is { } d1) query += " and " + TableClient.CreateQueryFilter($"PostedAt lt {new DateTimeOffset(d1.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)}");
+        if (filter.Reversal is { } reversal) query += " and " + TableClient.CreateQueryFilter($"Sequence eq {(reversal ? 1 : 0)}");
+        var items = new List<PostedEntry>();
+        TableEntity? last = null;
+        await foreach (var e in _ledger.QueryAsync<TableEntity>(query, maxPerPage: Math.Clamp(pageSize + 1, 50, 1000), cancellationToken: ct).ConfigureAwait(false))
+        {
+            var entry = LedgerRows.FromEntity(e);
+            var amount = Math.Abs(entry.Funds.Total);
+            if (filter.MinAmount is { } min && amount < min) continue;
+            if (filter.MaxAmount is { } max && amount > max) continue;
+            if (items.Count == pageSize) return (items, EncodeKey(last!.PartitionKey, last.RowKey)); // there is more
+            items.Add(new PostedEntry(entry, e.GetDateTimeOffset("PostedAt")));
+            last = e;
+        }
+        return (items, null);
+    }
+
+    private static string EncodeKey(string pk, string rk) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(pk + "\n" + rk)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static bool TryDecodeKey(string token, out string pk, out string rk)
+    {
+        pk = rk = "";
+        try
+        {
+            var b64 = token.Replace('-', '+').Replace('_', '/');
+            var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(b64.PadRight(b64.Length + (4 - b64.Length % 4) % 4, '=')));
+            var i = text.IndexOf('\n');
+            if (i <= 0) return false;
+            (pk, rk) = (text[..i], text[(i + 1)..]);
+            return true;
+        }
+        catch (FormatException) { return false; }
     }
 
     public async Task<(IReadOnlyList<JournalEntry> Items, string? Continuation)> EntriesByHospitalAsync(string hospitalCode, ClearingPeriod period, int pageSize, string? continuation, CancellationToken ct)
