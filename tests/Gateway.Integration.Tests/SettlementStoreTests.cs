@@ -125,16 +125,19 @@ public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<Azuri
     }
 
     [Fact]
-    public async Task A_late_completed_reply_wins_over_a_timeout_failure_made_by_another_process()
+    public async Task A_late_completed_reply_does_not_undo_a_timeout_failure_made_by_another_process()
     {
+        // Failed is final (docs/api.md §4): the void sent with the failure reverses the home region's effect, so a late
+        // "completed" decided on a's remembered pending record must not complete it (checked against the table).
         var (a, _) = await ProcessAsync();
         var (b, _) = await ProcessAsync();
         var id = Requests.NewId("late");
         await a.CreateAsync(Pending(id), Nonce(), CancellationToken.None);
         await b.UpdateAsync(Hospital, id, c => c.Status == SettlementStatus.Pending ? c with { Status = SettlementStatus.Failed, FailureReason = "timeout" } : null, CancellationToken.None);
-        var done = await a.UpdateAsync(Hospital, id, Apply(Reply(id, "completed")), CancellationToken.None);
-        Assert.Equal(SettlementStatus.Completed, done!.Status);
-        Assert.Null(done.FailureReason);
-        Assert.Equal(SettlementStatus.Completed, (await b.GetAsync(Hospital, id, CancellationToken.None))!.Status);
+        var seen = await a.UpdateAsync(Hospital, id, Apply(Reply(id, "completed")), CancellationToken.None);
+        Assert.Equal(SettlementStatus.Failed, seen!.Status);
+        Assert.Equal("timeout", seen.FailureReason);
+        Assert.Null(seen.Outcome);
+        Assert.Equal(SettlementStatus.Failed, (await b.GetAsync(Hospital, id, CancellationToken.None))!.Status);
     }
 }

@@ -5,10 +5,14 @@ namespace Gateway.Contracts;
 /// <summary>
 /// home region → gateway (queue <c>eval-replies</c>), schema messages/evaluation-reply.v1.json.
 /// <c>outcome</c>: <c>completed</c> (with the split), <c>rejected</c> (with a typed rejection),
-/// <c>cancelled</c> (the exact reversal was applied).
+/// <c>cancelled</c> (the exact reversal was applied), <c>cancelRejected</c>, <c>voided</c> (answer to a <c>void</c>:
+/// the settlement has no effect at home, now and later).
 /// </summary>
 public sealed record EvaluationReplyMessage
 {
+    /// <summary>The rejection code of an evaluation that arrives after its settlement was voided (a tombstone).</summary>
+    public const string VoidedRejectionCode = "voided";
+
     public int SchemaVersion { get; init; } = EvaluationRequestMessage.CurrentSchemaVersion;
     public required string Outcome { get; init; }
     public required string CorrelationId { get; init; }

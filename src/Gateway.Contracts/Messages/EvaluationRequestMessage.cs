@@ -4,12 +4,16 @@ namespace Gateway.Contracts;
 
 /// <summary>
 /// gateway → home region (queue <c>eval-requests-{homeRegion}</c>), schema messages/evaluation-request.v1.json.
-/// <c>kind</c> is <c>evaluate</c> (price already done by the treatment region) or <c>cancel</c> (reverse exactly
-/// what the settlement applied).
+/// <c>kind</c> is <c>evaluate</c> (price already done by the treatment region), <c>cancel</c> (reverse exactly
+/// what the settlement applied) or <c>void</c> (the gateway failed the settlement: reverse what it applied, or make sure
+/// it never applies; docs/messages.md).
 /// </summary>
 public sealed record EvaluationRequestMessage
 {
     public const int CurrentSchemaVersion = 1;
+    public const string Evaluate = "evaluate";
+    public const string Cancel = "cancel";
+    public const string Void = "void";
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
     public required string Kind { get; init; }
     public required string CorrelationId { get; init; }

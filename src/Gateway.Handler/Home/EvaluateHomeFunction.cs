@@ -28,6 +28,7 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
         {
             "evaluate" => await EvaluateAsync(message, ct).ConfigureAwait(false),
             "cancel" => await CancelAsync(message, ct).ConfigureAwait(false),
+            "void" => await VoidAsync(message, ct).ConfigureAwait(false),
             _ => throw new InvalidOperationException($"Unknown message kind '{message.Kind}'."),
         };
         result.Outputs[ReplyBinding] = reply;
@@ -57,7 +58,8 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
                 }
             }
             if (state is null) return Rejected(m, new Rejection(RejectionCode.UnknownMember, $"Member {m.MemberId} is not insured in region {home}."));
-            if (state.Applied is { } done) return done.ReplyJson; // redelivery: same reply, nothing changes
+            if (state.Applied is { } done) // redelivery: same reply, nothing changes; after a void, never applied again
+                return done.Status == AppliedStatus.Voided ? VoidedRejection(m) : done.ReplyJson;
 
             var referringPaid = state.Referring is { Status: AppliedStatus.Applied } r ? r.DeductiblePaid : (decimal?)null;
             SettlementResult outcome;
@@ -95,7 +97,7 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
         for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
         {
             var state = await members.LoadAsync(home, m.MemberId, year, m.SettlementId, null, ct).ConfigureAwait(false);
-            if (state?.Applied is not { } marker || marker.Status == AppliedStatus.Rejected)
+            if (state?.Applied is not { } marker || marker.Status is AppliedStatus.Rejected or AppliedStatus.Voided)
                 return Rejected(m, new Rejection(RejectionCode.InvalidEncounter, "The home region has no completed settlement with this id to cancel."), "cancelRejected");
             var reply = Reply(m, "cancelled", null, null);
             if (marker.Status == AppliedStatus.Cancelled) return reply; // already reversed: idempotent
@@ -105,6 +107,48 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
         }
         throw new InvalidOperationException($"Gave up after {MaxConflictRetries} accumulator conflicts.");
     }
+
+    /// <summary>
+    /// <c>void</c>: the gateway failed this settlement, and its effect here must be nil, now and later. An applied marker is
+    /// reversed exactly (like a cancel) and marked voided; no marker yet means the evaluation may still arrive: a tombstone
+    /// marker (voided, zero delta) is written so it is rejected then. A rejected, cancelled or voided marker needs nothing.
+    /// Every branch answers <c>voided</c>; a redelivery finds the voided marker and answers the same.
+    /// </summary>
+    private async Task<string> VoidAsync(EvaluationRequestMessage m, CancellationToken ct)
+    {
+        var encounter = m.Encounter ?? throw new InvalidOperationException("A void message carries the priced encounter.");
+        var home = RegionCode.Parse(m.HomeRegion);
+        var year = encounter.DischargeDate.Year;
+        var voided = Reply(m, "voided", null, null);
+        var tombstone = new AppliedMarker(m.SettlementId, AppliedStatus.Voided, year, "", VoidedRejection(m), 0m, 0m);
+        for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
+        {
+            var state = await members.LoadAsync(home, m.MemberId, year, m.SettlementId, null, ct).ConfigureAwait(false);
+            if (state is null)
+            {
+                // Not in the registry (yet): nothing was applied; the tombstone still guards a later registration (directory).
+                if (await members.TombstoneAsync(home, m.MemberId, tombstone, ct).ConfigureAwait(false)) return voided;
+                var existing = await members.GetMarkerAsync(home, m.MemberId, m.SettlementId, ct).ConfigureAwait(false);
+                if (existing is not null && existing.Status != AppliedStatus.Applied) return voided;
+                continue; // the profile appeared in between: decide on the full state
+            }
+            if (state.Applied is not { } marker)
+            {
+                if (await members.RecordRejectionAsync(state, tombstone, ct).ConfigureAwait(false)) return voided;
+                continue; // the evaluation committed in between: reverse it
+            }
+            if (marker.Status != AppliedStatus.Applied) return voided; // rejected, cancelled or already voided: nothing to undo
+            var delta = GatewayJson.Deserialize<AccumulatorDeltaDto>(marker.DeltaJson).ToDomain();
+            var after = state.Accumulators.Reverse(delta);
+            if (await members.CancelAsync(state, after, marker with { Status = AppliedStatus.Voided }, ct).ConfigureAwait(false)) return voided;
+            log.LogDebug("Accumulator conflict voiding {Settlement}, attempt {Attempt}.", m.SettlementId, attempt + 1);
+        }
+        throw new InvalidOperationException($"Gave up after {MaxConflictRetries} accumulator conflicts.");
+    }
+
+    /// <summary>What an evaluation of a voided settlement answers (typed rejection <c>voided</c>; docs/messages.md).</summary>
+    private string VoidedRejection(EvaluationRequestMessage m) => Reply(m with { Kind = "evaluate" }, "rejected", null,
+        new RejectionDto(EvaluationReplyMessage.VoidedRejectionCode, "The gateway failed this settlement and the home region voided it; it is never applied. Resubmit the encounter if it is still to be settled."));
 
     private string Rejected(EvaluationRequestMessage m, Rejection r, string outcome = "rejected") => Reply(m, outcome, null, RejectionDto.From(r));
 

@@ -1,3 +1,4 @@
+using Gateway.Handler.Replies;
 using Gateway.Storage;
 using Newtonsoft.Json.Linq;
 
@@ -5,9 +6,13 @@ namespace Gateway.Handler.Hosting;
 
 /// <summary>
 /// On a queue message's last delivery (DeliveryCount = MaxDeliveryCount) a failure will dead-letter it; before
-/// that happens, the settlement it belongs to is marked failed with the reason, so it never stays pending.
+/// that happens, the settlement it belongs to is marked failed with the reason, so it never stays pending. Failed is
+/// final: the transition owes the home region a void (<see cref="SettlementFailure"/>), sent at once through the Dispatch
+/// function and again by the sweep until confirmed. A settlement already completed (its reply ran out of deliveries after
+/// the transition) is not failed: its posting is owed by the transition and made by the sweep.
 /// </summary>
-public sealed class DeadLetterRecorder(SettlementStore settlements, Intake.SettlementSignals signals, HandlerSettings settings, TimeProvider clock, ILogger<DeadLetterRecorder> log)
+public sealed class DeadLetterRecorder(SettlementStore settlements, Intake.SettlementSignals signals, HandlerSettings settings, TimeProvider clock, IServiceProvider services,
+    ILogger<DeadLetterRecorder> log)
 {
     public async Task RecordIfLastAsync(string function, InvocationRequest invocation, Exception error, CancellationToken ct)
     {
@@ -18,9 +23,11 @@ public sealed class DeadLetterRecorder(SettlementStore settlements, Intake.Settl
         if (settlementId is null || !Keys.TrySplitSettlementKey(settlementId, out var hospital, out var id)) return;
         var reason = $"{function} failed {invocation.DeliveryCount} times; the message was dead-lettered: {error.GetType().Name}: {error.Message}";
         var now = clock.GetUtcNow();
-        var updated = await settlements.UpdateAsync(hospital, id,
-            c => c.Status == SettlementStatus.Pending ? c with { Status = SettlementStatus.Failed, FailureReason = reason, CompletedAt = now } : null, ct).ConfigureAwait(false);
+        var (updated, voidMessage) = await SettlementFailure.FailAsync(settlements, hospital, id, reason, now, settings.RedispatchAfter, ct).ConfigureAwait(false);
         signals.Signal(settlementId, updated);
-        log.LogError("Settlement {Settlement} failed: {Reason}", settlementId, reason);
+        if (updated?.FailureReason == reason) log.LogError("Settlement {Settlement} failed: {Reason}", settlementId, reason);
+        if (voidMessage is null) return;
+        // At once; if the dispatch fails the sweep sends it (the ~void row written with the transition).
+        await services.GetRequiredService<Intake.Dispatcher>().DispatchAsync(voidMessage, ct).ConfigureAwait(false);
     }
 }

@@ -13,8 +13,10 @@ namespace Gateway.Handler.Replies;
 /// by the transition itself, in the settlement's transaction, for the anchor's period: the posting writes them again
 /// only when it lands in a later period (the anchor's period closed first).
 /// </summary>
-public sealed class LedgerReplyEffects(LedgerStore ledger) : IReplyEffects
+public sealed class LedgerReplyEffects(LedgerStore ledger, GatewayStorage storage) : IReplyEffects
 {
+    private readonly TableClient _ledgerTable = storage.Table(GatewayStorage.LedgerTable);
+
     public IReadOnlyList<TableEntity> WrittenWithTransition(SettlementRecord before, SettlementRecord after)
     {
         if (after.Status == SettlementStatus.Completed && before.Status != SettlementStatus.Completed && after.Outcome is not null)
@@ -28,7 +30,30 @@ public sealed class LedgerReplyEffects(LedgerStore ledger) : IReplyEffects
 
     private static DateTimeOffset ReversalAnchor(SettlementRecord s) => s.CancelledAt ?? s.CompletedAt ?? s.SubmittedAt;
 
-    public async Task ApplyAsync(SettlementRecord s, EvaluationReplyMessage reply, InvocationResult result, CancellationToken ct)
+    public Task ApplyAsync(SettlementRecord s, EvaluationReplyMessage reply, InvocationResult result, CancellationToken ct) => PostAsync(s, result, ct);
+
+    /// <summary>
+    /// A point read of the journal row(s) where the anchor puts them settles the common case (posted, nothing to do) in one
+    /// round-trip; otherwise the posting is made (idempotent: it also finds an entry that went to a later period).
+    /// </summary>
+    public async Task RepairAsync(SettlementRecord s, InvocationResult result, CancellationToken ct)
+    {
+        if (s.Status is not (SettlementStatus.Completed or SettlementStatus.Cancelled) || s.Outcome is null) return;
+        var posted = await JournalAtAnchorAsync(s, 0, PostingAnchor(s), ct).ConfigureAwait(false)
+                     && (s.Status != SettlementStatus.Cancelled || await JournalAtAnchorAsync(s, 1, ReversalAnchor(s), ct).ConfigureAwait(false));
+        if (posted) return;
+        await PostAsync(s, result, ct).ConfigureAwait(false);
+        result.Logs.Add($"ledger: {s.SettlementId} repaired by the sweep");
+    }
+
+    private async Task<bool> JournalAtAnchorAsync(SettlementRecord s, int sequence, DateTimeOffset anchor, CancellationToken ct)
+    {
+        var partition = LedgerRows.Partition(ClearingPeriod.Of(anchor), RegionCode.Parse(s.HomeRegion), RegionCode.Parse(s.TreatmentRegion), LedgerRows.Shard(s.SettlementId));
+        var row = await _ledgerTable.GetEntityIfExistsAsync<TableEntity>(partition, LedgerRows.JournalRow(s.SettlementId, sequence), ["PartitionKey"], ct).ConfigureAwait(false);
+        return row.HasValue;
+    }
+
+    private async Task PostAsync(SettlementRecord s, InvocationResult result, CancellationToken ct)
     {
         if (s.Status is not (SettlementStatus.Completed or SettlementStatus.Cancelled) || s.Outcome is null) return;
         var split = GatewayJson.Deserialize<SettlementOutcomeDto>(s.Outcome).Split;

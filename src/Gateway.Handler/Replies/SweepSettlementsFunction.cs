@@ -1,4 +1,4 @@
-using Gateway.Contracts;
+using Azure;
 using Gateway.Handler.Hosting;
 using Gateway.Handler.Intake;
 using Gateway.Storage;
@@ -8,9 +8,14 @@ namespace Gateway.Handler.Replies;
 /// <summary>
 /// Function SweepSettlements (timer): finishes what was started. A settlement pending past
 /// RedispatchAfterSeconds is re-dispatched (the home side is idempotent); past SettlementTimeoutSeconds it is
-/// failed with the reason, so nothing stays "pending" forever.
+/// failed with the reason, so nothing stays "pending" forever, and its home region is sent a <c>void</c> (failed is final:
+/// <see cref="SettlementFailure"/>). Owed work written with a transition is done here too: a void not yet confirmed is sent
+/// again (backing off), and a completed or cancelled settlement whose reply ran out of deliveries before its ledger posting
+/// is posted. Both are found by a RowKey-range query on the <c>~void|</c> / <c>~post|</c> side rows (written in the transition's
+/// transaction, so they cannot be missed; deleted when done, so only open work is returned), never by reading every settlement.
 /// </summary>
-public sealed class SweepSettlementsFunction(SettlementStore settlements, SettlementSignals signals, HandlerSettings settings, TimeProvider clock)
+public sealed class SweepSettlementsFunction(SettlementStore settlements, SettlementSignals signals, IReplyEffects effects, HandlerSettings settings, TimeProvider clock,
+    ILogger<SweepSettlementsFunction> log)
 {
     public const int MaxDispatches = 3;
 
@@ -18,16 +23,26 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
     {
         var result = new InvocationResult();
         var now = clock.GetUtcNow();
-        var redispatch = new Dictionary<string, List<string>>();
-        int failed = 0, resent = 0;
+        var outgoing = new Dictionary<string, List<string>>();
+        void Send(string region, string message)
+        {
+            var binding = DispatchFunction.OutputBinding(region);
+            if (!outgoing.TryGetValue(binding, out var list)) outgoing[binding] = list = [];
+            list.Add(message);
+        }
+        int failed = 0, resent = 0, voids = 0, repaired = 0;
         await foreach (var s in settlements.PendingBeforeAsync(now - settings.RedispatchAfter, ct).ConfigureAwait(false))
         {
             if (now - s.SubmittedAt > settings.SettlementTimeout)
             {
                 var reason = $"No reply from home region {s.HomeRegion} within {settings.SettlementTimeout.TotalSeconds:0} s (the request may have been dead-lettered).";
-                var updated = await settlements.UpdateAsync(s.HospitalCode, s.HospitalSettlementId,
-                    c => c.Status == SettlementStatus.Pending ? c with { Status = SettlementStatus.Failed, FailureReason = reason, CompletedAt = now } : null, ct).ConfigureAwait(false);
+                var (updated, voidMessage) = await SettlementFailure.FailAsync(settlements, s.HospitalCode, s.HospitalSettlementId, reason, now, settings.RedispatchAfter, ct).ConfigureAwait(false);
                 signals.Signal(s.SettlementId, updated);
+                if (voidMessage is not null)
+                {
+                    Send(s.HomeRegion, voidMessage);
+                    voids++;
+                }
                 failed++;
             }
             else if (s.DispatchCount < MaxDispatches)
@@ -35,14 +50,55 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
                 var updated = await settlements.UpdateAsync(s.HospitalCode, s.HospitalSettlementId,
                     c => c.Status == SettlementStatus.Pending ? c with { DispatchCount = c.DispatchCount + 1 } : null, ct).ConfigureAwait(false);
                 if (updated?.Status != SettlementStatus.Pending) continue;
-                var binding = DispatchFunction.OutputBinding(s.HomeRegion);
-                if (!redispatch.TryGetValue(binding, out var list)) redispatch[binding] = list = [];
-                list.Add(s.RequestMessage);
+                Send(s.HomeRegion, s.RequestMessage);
                 resent++;
             }
         }
-        foreach (var (binding, messages) in redispatch) result.Outputs[binding] = messages;
-        result.Logs.Add($"sweep: {resent} re-dispatched, {failed} failed");
+
+        // Voids not confirmed (no "voided" reply yet): send again, each time later.
+        await foreach (var w in settlements.OwedAsync(SettlementStore.VoidPrefix, now, ct).ConfigureAwait(false))
+        {
+            try
+            {
+                var s = await settlements.GetAsync(w.HospitalCode, w.HospitalSettlementId, ct).ConfigureAwait(false);
+                if (s is not { Status: SettlementStatus.Failed } || SettlementFailure.VoidMessage(s, now) is not { } voidMessage)
+                {
+                    await settlements.CompleteOwedAsync(w.HospitalCode, w.RowKey, ct).ConfigureAwait(false);
+                    continue;
+                }
+                await settlements.RescheduleVoidAsync(w, SettlementFailure.NextResend(now, settings.RedispatchAfter, w.Sends + 1), w.Sends + 1, ct).ConfigureAwait(false);
+                Send(s.HomeRegion, voidMessage);
+                voids++;
+                if (w.Sends >= 5) log.LogError("The void of failed settlement {Settlement} is still unconfirmed after {Sends} sends.", w.SettlementId, w.Sends);
+            }
+            catch (RequestFailedException e)
+            {
+                log.LogWarning("Void of {Settlement} not re-sent ({Error}); the next sweep retries.", w.SettlementId, e.Message);
+            }
+        }
+
+        // Completed or cancelled settlements whose posting may have been lost with their reply message.
+        await foreach (var w in settlements.OwedAsync(SettlementStore.PostPrefix, now, ct).ConfigureAwait(false))
+        {
+            try
+            {
+                var s = await settlements.GetAsync(w.HospitalCode, w.HospitalSettlementId, ct).ConfigureAwait(false);
+                if (s is not null)
+                {
+                    var before = result.Logs.Count;
+                    await effects.RepairAsync(s, result, ct).ConfigureAwait(false);
+                    if (result.Logs.Count != before) repaired++;
+                }
+                await settlements.CompleteOwedAsync(w.HospitalCode, w.RowKey, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning("Posting of {Settlement} not checked ({Error}); the next sweep retries.", w.SettlementId, e.Message);
+            }
+        }
+
+        foreach (var (binding, messages) in outgoing) result.Outputs[binding] = messages;
+        result.Logs.Add($"sweep: {resent} re-dispatched, {failed} failed, {voids} voids sent, {repaired} postings repaired");
         return result;
     }
 }

@@ -3,6 +3,8 @@ namespace Gateway.Storage;
 /// <summary>
 /// "This settlement was applied to this member": written in the same transaction as the accumulator change,
 /// holding the exact delta (for a cancellation) and the reply already sent (so a redelivery re-sends it).
+/// Status <see cref="AppliedStatus.Voided"/> is final: either the applied delta was reversed because the gateway failed the
+/// settlement, or (zero delta, a tombstone) the void arrived before the evaluation, which will then be rejected.
 /// </summary>
 public sealed record AppliedMarker(string SettlementKey, string Status, int Year, string DeltaJson, string ReplyJson, decimal DeductiblePaid, decimal AccountPaid);
 
@@ -11,4 +13,6 @@ public static class AppliedStatus
     public const string Applied = "applied";
     public const string Rejected = "rejected";
     public const string Cancelled = "cancelled";
+    /// <summary>The gateway failed the settlement: its delta was reversed, or nothing was ever applied (a tombstone). Final.</summary>
+    public const string Voided = "voided";
 }

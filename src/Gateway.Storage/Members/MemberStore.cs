@@ -73,7 +73,25 @@ public sealed class MemberStore(GatewayStorage storage)
     public async Task<bool> RecordRejectionAsync(MemberState state, AppliedMarker marker, CancellationToken ct) =>
         await SubmitAsync([new TableTransactionAction(TableTransactionActionType.Add, MarkerEntity(state.Partition, marker))], ct).ConfigureAwait(false);
 
-    /// <summary>Reverses exactly the recorded delta and marks the marker cancelled, atomically.</summary>
+    /// <summary>
+    /// Writes a tombstone (a void that arrived before its evaluation): inserts the marker in the member's partition, whether or
+    /// not the profile exists, so a later evaluation of the settlement finds it and applies nothing. False on a conflict
+    /// (a marker exists already: the caller reloads and decides on it).
+    /// </summary>
+    public async Task<bool> TombstoneAsync(RegionCode region, string memberId, AppliedMarker tombstone, CancellationToken ct) =>
+        await SubmitAsync([new TableTransactionAction(TableTransactionActionType.Add, MarkerEntity(MemberRows.Partition(region, memberId), tombstone))], ct).ConfigureAwait(false);
+
+    /// <summary>The marker of a settlement alone (for a member whose profile is not in the registry).</summary>
+    public async Task<AppliedMarker?> GetMarkerAsync(RegionCode region, string memberId, string settlementKey, CancellationToken ct)
+    {
+        var r = await _table.GetEntityIfExistsAsync<TableEntity>(MemberRows.Partition(region, memberId), MemberRows.AppliedRow(settlementKey), cancellationToken: ct).ConfigureAwait(false);
+        return r.HasValue ? Marker(r.Value!) : null;
+    }
+
+    /// <summary>
+    /// Reverses exactly the recorded delta and replaces the marker (status cancelled, or voided for a settlement the gateway
+    /// failed), atomically, under the accumulators', the marker's (and the balance's) ETags.
+    /// </summary>
     public async Task<bool> CancelAsync(MemberState state, AnnualAccumulators after, AppliedMarker cancelled, CancellationToken ct)
     {
         var actions = new List<TableTransactionAction>(3)

@@ -166,6 +166,54 @@ public sealed class SettlementStore(GatewayStorage storage)
         }
     }
 
+    // ---- Work the sweep owes a settlement (side rows written in the same transaction as the transition that causes them) ----
+
+    /// <summary>
+    /// <c>~void|{id}</c>: the settlement was failed; the home region must be sent a void until it confirms (reply <c>voided</c>).
+    /// <c>Due</c> is when the void is (re-)sent next, <c>Sends</c> how often it was sent.
+    /// </summary>
+    public const string VoidPrefix = "~void|";
+
+    /// <summary><c>~post|{id}</c>: the settlement reached completed (or cancelled); its ledger posting is checked and repaired after <c>Due</c>.</summary>
+    public const string PostPrefix = "~post|";
+
+    public static TableEntity VoidEntity(string hospitalCode, string hospitalSettlementId, DateTimeOffset due, int sends) =>
+        new(hospitalCode, VoidPrefix + hospitalSettlementId) { ["Due"] = due, ["Sends"] = sends };
+
+    public static TableEntity PostEntity(string hospitalCode, string hospitalSettlementId, DateTimeOffset due) =>
+        new(hospitalCode, PostPrefix + hospitalSettlementId) { ["Due"] = due };
+
+    /// <summary>One owed piece of work: the settlement's key parts, when it is due, how often it was attempted, the row's ETag.</summary>
+    public sealed record OwedWork(string HospitalCode, string HospitalSettlementId, string RowKey, DateTimeOffset Due, int Sends, ETag ETag)
+    {
+        public string SettlementId => Keys.SettlementKey(HospitalCode, HospitalSettlementId);
+    }
+
+    /// <summary>Owed work of one kind (<see cref="VoidPrefix"/> or <see cref="PostPrefix"/>) due before <paramref name="before"/>: a RowKey range query, no scan of settlements.</summary>
+    public IAsyncEnumerable<OwedWork> OwedAsync(string prefix, DateTimeOffset before, CancellationToken ct) =>
+        OwedAsync(TableClient.CreateQueryFilter($"RowKey ge {prefix} and RowKey lt {prefix + "~"} and Due lt {before}"), prefix, ct);
+
+    /// <summary>All owed work of one kind, due or not (verify).</summary>
+    public IAsyncEnumerable<OwedWork> AllOwedAsync(string prefix, CancellationToken ct) =>
+        OwedAsync(TableClient.CreateQueryFilter($"RowKey ge {prefix} and RowKey lt {prefix + "~"}"), prefix, ct);
+
+    private async IAsyncEnumerable<OwedWork> OwedAsync(string filter, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+            yield return new OwedWork(e.PartitionKey, e.RowKey[prefix.Length..], e.RowKey, e.GetDateTimeOffset("Due") ?? default, e.GetInt32("Sends") ?? 0, e.ETag);
+    }
+
+    /// <summary>Reschedules a void (it was sent again); unconditional: the row only says "still owed".</summary>
+    public async Task RescheduleVoidAsync(OwedWork w, DateTimeOffset due, int sends, CancellationToken ct) =>
+        await _table.UpsertEntityAsync(VoidEntity(w.HospitalCode, w.HospitalSettlementId, due, sends), TableUpdateMode.Replace, ct).ConfigureAwait(false);
+
+    /// <summary>The work is done: removes the row (already gone is fine).</summary>
+    public async Task CompleteOwedAsync(string hospitalCode, string rowKey, CancellationToken ct)
+    {
+        try { await _table.DeleteEntityAsync(hospitalCode, rowKey, ETag.All, ct).ConfigureAwait(false); }
+        catch (RequestFailedException e) when (e.Status == 404) { }
+    }
+
     /// <summary>A hospital's settlements submitted in [from, to), newest keys first is not guaranteed: ordered by hospital settlement id.</summary>
     public async Task<(List<SettlementRecord> Items, string? Continuation)> ListAsync(string hospitalCode, DateTimeOffset from, DateTimeOffset to, int pageSize, string? continuation, CancellationToken ct)
     {

@@ -12,7 +12,8 @@ public sealed record InvariantResult(string Name, int Checked, IReadOnlyList<str
 /// <summary>
 /// The invariants anyone can check against a store (gateway-cli verify): every journal balances; positions equal the
 /// sum of journals; nets sum to zero; every completed settlement has exactly one journal (plus its reversal if
-/// cancelled) and no journal lacks its settlement; accumulators equal the sum of the applied settlements' deltas.
+/// cancelled) and no journal lacks its settlement; accumulators equal the sum of the applied settlements' deltas; every
+/// applied marker belongs to a completed or cancelled settlement (a failed settlement's effect at home is nil).
 /// </summary>
 public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCode> regions)
 {
@@ -51,10 +52,10 @@ public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCo
         var byKey = journals.GroupBy(j => j.SettlementKey).ToDictionary(g => g.Key, g => g.Select(j => j.Sequence).OrderBy(s => s).ToList());
         var settlementViolations = new List<string>();
         var settled = 0;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
         await foreach (var s in new SettlementStore(storage).AllAsync(ct).ConfigureAwait(false))
         {
-            seen.Add(s.SettlementId);
+            statuses[s.SettlementId] = s.Status;
             var seqs = byKey.GetValueOrDefault(s.SettlementId) ?? [];
             var expected = s.Status switch
             {
@@ -65,13 +66,22 @@ public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCo
             if (s.Status is SettlementStatus.Completed or SettlementStatus.Cancelled) settled++;
             if (!seqs.SequenceEqual(expected)) settlementViolations.Add($"{s.SettlementId} is {s.Status} with journals [{string.Join(",", seqs)}]");
         }
-        foreach (var key in byKey.Keys.Where(k => !seen.Contains(k))) settlementViolations.Add($"journal for unknown settlement {key}");
+        foreach (var key in byKey.Keys.Where(k => !statuses.ContainsKey(k))) settlementViolations.Add($"journal for unknown settlement {key}");
 
         var members = new MemberStore(storage);
         var sums = new Dictionary<(string, int), AnnualAccumulators>();
+        var markerViolations = new List<string>();
+        var appliedMarkers = 0;
         await foreach (var (partition, marker) in members.AllMarkersAsync(ct).ConfigureAwait(false))
         {
-            if (marker.Status != AppliedStatus.Applied || marker.DeltaJson.Length == 0) continue;
+            if (marker.Status != AppliedStatus.Applied) continue;
+            // Applied at home ⇒ completed (or cancelled) at the gateway; pending is a reply in flight. Failed is final: its
+            // marker must be voided (reversed, or a tombstone) or absent, never applied.
+            appliedMarkers++;
+            var status = statuses.GetValueOrDefault(marker.SettlementKey);
+            if (status is not (SettlementStatus.Completed or SettlementStatus.Cancelled or SettlementStatus.Pending))
+                markerViolations.Add($"{partition}: settlement {marker.SettlementKey} is applied at home but {status ?? "unknown"} at the gateway");
+            if (marker.DeltaJson.Length == 0) continue;
             var delta = GatewayJson.Deserialize<AccumulatorDeltaDto>(marker.DeltaJson).ToDomain();
             var k = (partition, delta.Year);
             sums[k] = (sums.GetValueOrDefault(k) ?? AnnualAccumulators.Empty(delta.Year)).Apply(delta);
@@ -94,6 +104,7 @@ public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCo
             new("region nets sum to zero in every period", counters.Values.Select(p => p.Period).Distinct().Count(), Cap(netViolations)),
             new("every completed settlement has exactly one journal (plus its reversal if cancelled)", settled, Cap(settlementViolations)),
             new("accumulators equal the sum of their settlements' deltas", accumulatorRows, Cap(accumulatorViolations)),
+            new("every applied marker belongs to a completed or cancelled settlement (a failed one has none: voided or absent)", appliedMarkers, Cap(markerViolations)),
         ];
     }
 
