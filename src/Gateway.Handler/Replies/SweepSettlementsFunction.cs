@@ -11,8 +11,8 @@ namespace Gateway.Handler.Replies;
 /// failed with the reason, so nothing stays "pending" forever, and its home region is sent a <c>void</c> (failed is final:
 /// <see cref="SettlementFailure"/>). Owed work written with a transition is done here too: a void not yet confirmed is sent
 /// again (backing off), and a completed or cancelled settlement whose reply ran out of deliveries before its ledger posting
-/// is posted. Both are found by a RowKey-range query on the <c>~void|</c> / <c>~post|</c> side rows (written in the transition's
-/// transaction, so they cannot be missed; deleted when done, so only open work is returned), never by reading every settlement.
+/// is posted. Both are <c>~void|</c> / <c>~post|</c> side rows, written in the transition's transaction (they cannot be
+/// missed) and deleted when done (only open work matches); they come back in the same single query as the pending settlements.
 /// </summary>
 public sealed class SweepSettlementsFunction(SettlementStore settlements, SettlementSignals signals, IReplyEffects effects, HandlerSettings settings, TimeProvider clock,
     ILogger<SweepSettlementsFunction> log)
@@ -31,69 +31,70 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
             list.Add(message);
         }
         int failed = 0, resent = 0, voids = 0, repaired = 0;
-        await foreach (var s in settlements.PendingBeforeAsync(now - settings.RedispatchAfter, ct).ConfigureAwait(false))
+        await foreach (var item in settlements.SweepAsync(now - settings.RedispatchAfter, now, ct).ConfigureAwait(false))
         {
-            if (now - s.SubmittedAt > settings.SettlementTimeout)
+            if (item.Pending is { } s)
             {
-                var reason = $"No reply from home region {s.HomeRegion} within {settings.SettlementTimeout.TotalSeconds:0} s (the request may have been dead-lettered).";
-                var (updated, voidMessage) = await SettlementFailure.FailAsync(settlements, s.HospitalCode, s.HospitalSettlementId, reason, now, settings.RedispatchAfter, ct).ConfigureAwait(false);
-                signals.Signal(s.SettlementId, updated);
-                if (voidMessage is not null)
+                if (now - s.SubmittedAt > settings.SettlementTimeout)
                 {
-                    Send(s.HomeRegion, voidMessage);
+                    var reason = $"No reply from home region {s.HomeRegion} within {settings.SettlementTimeout.TotalSeconds:0} s (the request may have been dead-lettered).";
+                    var (updated, voidMessage) = await SettlementFailure.FailAsync(settlements, s.HospitalCode, s.HospitalSettlementId, reason, now, settings.RedispatchAfter, ct).ConfigureAwait(false);
+                    signals.Signal(s.SettlementId, updated);
+                    if (voidMessage is not null)
+                    {
+                        Send(s.HomeRegion, voidMessage);
+                        voids++;
+                    }
+                    failed++;
+                }
+                else if (s.DispatchCount < MaxDispatches)
+                {
+                    var updated = await settlements.UpdateAsync(s.HospitalCode, s.HospitalSettlementId,
+                        c => c.Status == SettlementStatus.Pending ? c with { DispatchCount = c.DispatchCount + 1 } : null, ct).ConfigureAwait(false);
+                    if (updated?.Status != SettlementStatus.Pending) continue;
+                    Send(s.HomeRegion, s.RequestMessage);
+                    resent++;
+                }
+            }
+            else if (item is { Owed: { } w, OwedKind: SettlementStore.VoidPrefix })
+            {
+                // A void not confirmed (no "voided" reply yet): send it again, each time later.
+                try
+                {
+                    var f = await settlements.GetAsync(w.HospitalCode, w.HospitalSettlementId, ct).ConfigureAwait(false);
+                    if (f is not { Status: SettlementStatus.Failed } || SettlementFailure.VoidMessage(f, now) is not { } voidMessage)
+                    {
+                        await settlements.CompleteOwedAsync(w.HospitalCode, w.RowKey, ct).ConfigureAwait(false);
+                        continue;
+                    }
+                    await settlements.RescheduleVoidAsync(w, SettlementFailure.NextResend(now, settings.RedispatchAfter, w.Sends + 1), w.Sends + 1, ct).ConfigureAwait(false);
+                    Send(f.HomeRegion, voidMessage);
                     voids++;
+                    if (w.Sends >= 5) log.LogError("The void of failed settlement {Settlement} is still unconfirmed after {Sends} sends.", w.SettlementId, w.Sends);
                 }
-                failed++;
-            }
-            else if (s.DispatchCount < MaxDispatches)
-            {
-                var updated = await settlements.UpdateAsync(s.HospitalCode, s.HospitalSettlementId,
-                    c => c.Status == SettlementStatus.Pending ? c with { DispatchCount = c.DispatchCount + 1 } : null, ct).ConfigureAwait(false);
-                if (updated?.Status != SettlementStatus.Pending) continue;
-                Send(s.HomeRegion, s.RequestMessage);
-                resent++;
-            }
-        }
-
-        // Voids not confirmed (no "voided" reply yet): send again, each time later.
-        await foreach (var w in settlements.OwedAsync(SettlementStore.VoidPrefix, now, ct).ConfigureAwait(false))
-        {
-            try
-            {
-                var s = await settlements.GetAsync(w.HospitalCode, w.HospitalSettlementId, ct).ConfigureAwait(false);
-                if (s is not { Status: SettlementStatus.Failed } || SettlementFailure.VoidMessage(s, now) is not { } voidMessage)
+                catch (RequestFailedException e)
                 {
-                    await settlements.CompleteOwedAsync(w.HospitalCode, w.RowKey, ct).ConfigureAwait(false);
-                    continue;
+                    log.LogWarning("Void of {Settlement} not re-sent ({Error}); the next sweep retries.", w.SettlementId, e.Message);
                 }
-                await settlements.RescheduleVoidAsync(w, SettlementFailure.NextResend(now, settings.RedispatchAfter, w.Sends + 1), w.Sends + 1, ct).ConfigureAwait(false);
-                Send(s.HomeRegion, voidMessage);
-                voids++;
-                if (w.Sends >= 5) log.LogError("The void of failed settlement {Settlement} is still unconfirmed after {Sends} sends.", w.SettlementId, w.Sends);
             }
-            catch (RequestFailedException e)
+            else if (item.Owed is { } p)
             {
-                log.LogWarning("Void of {Settlement} not re-sent ({Error}); the next sweep retries.", w.SettlementId, e.Message);
-            }
-        }
-
-        // Completed or cancelled settlements whose posting may have been lost with their reply message.
-        await foreach (var w in settlements.OwedAsync(SettlementStore.PostPrefix, now, ct).ConfigureAwait(false))
-        {
-            try
-            {
-                var s = await settlements.GetAsync(w.HospitalCode, w.HospitalSettlementId, ct).ConfigureAwait(false);
-                if (s is not null)
+                // A completed or cancelled settlement whose posting may have been lost with its reply message.
+                try
                 {
-                    var before = result.Logs.Count;
-                    await effects.RepairAsync(s, result, ct).ConfigureAwait(false);
-                    if (result.Logs.Count != before) repaired++;
+                    var c = await settlements.GetAsync(p.HospitalCode, p.HospitalSettlementId, ct).ConfigureAwait(false);
+                    if (c is not null)
+                    {
+                        var before = result.Logs.Count;
+                        await effects.RepairAsync(c, result, ct).ConfigureAwait(false);
+                        if (result.Logs.Count != before) repaired++;
+                    }
+                    await settlements.CompleteOwedAsync(p.HospitalCode, p.RowKey, ct).ConfigureAwait(false);
                 }
-                await settlements.CompleteOwedAsync(w.HospitalCode, w.RowKey, ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogWarning("Posting of {Settlement} not checked ({Error}); the next sweep retries.", w.SettlementId, e.Message);
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogWarning("Posting of {Settlement} not checked ({Error}); the next sweep retries.", p.SettlementId, e.Message);
+                }
             }
         }
 

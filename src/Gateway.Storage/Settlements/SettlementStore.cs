@@ -189,18 +189,30 @@ public sealed class SettlementStore(GatewayStorage storage)
         public string SettlementId => Keys.SettlementKey(HospitalCode, HospitalSettlementId);
     }
 
-    /// <summary>Owed work of one kind (<see cref="VoidPrefix"/> or <see cref="PostPrefix"/>) due before <paramref name="before"/>: a RowKey range query, no scan of settlements.</summary>
-    public IAsyncEnumerable<OwedWork> OwedAsync(string prefix, DateTimeOffset before, CancellationToken ct) =>
-        OwedAsync(TableClient.CreateQueryFilter($"RowKey ge {prefix} and RowKey lt {prefix + "~"} and Due lt {before}"), prefix, ct);
+    /// <summary>What one sweep query returns: a settlement still pending, or a piece of owed work that is due.</summary>
+    public sealed record SweepItem(SettlementRecord? Pending, OwedWork? Owed, string? OwedKind);
 
-    /// <summary>All owed work of one kind, due or not (verify).</summary>
-    public IAsyncEnumerable<OwedWork> AllOwedAsync(string prefix, CancellationToken ct) =>
-        OwedAsync(TableClient.CreateQueryFilter($"RowKey ge {prefix} and RowKey lt {prefix + "~"}"), prefix, ct);
-
-    private async IAsyncEnumerable<OwedWork> OwedAsync(string filter, string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>
+    /// The sweep's one query per run: settlements pending since before <paramref name="pendingBefore"/>, and the owed work
+    /// (<see cref="VoidPrefix"/>, <see cref="PostPrefix"/> rows) due before <paramref name="now"/>. One pass over the table
+    /// (the pending condition is on non-key properties, as it always was); owed rows are deleted when done, so few match.
+    /// </summary>
+    public async IAsyncEnumerable<SweepItem> SweepAsync(DateTimeOffset pendingBefore, DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
+        var filter = "(" + TableClient.CreateQueryFilter($"RowKey lt {SideRows} and Status eq {SettlementStatus.Pending} and SubmittedAt lt {pendingBefore}") + ") or ("
+                     + TableClient.CreateQueryFilter($"RowKey ge {VoidPrefix} and RowKey lt {VoidPrefix + "~"} and Due lt {now}") + ") or ("
+                     + TableClient.CreateQueryFilter($"RowKey ge {PostPrefix} and RowKey lt {PostPrefix + "~"} and Due lt {now}") + ")";
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
-            yield return new OwedWork(e.PartitionKey, e.RowKey[prefix.Length..], e.RowKey, e.GetDateTimeOffset("Due") ?? default, e.GetInt32("Sends") ?? 0, e.ETag);
+        {
+            var prefix = e.RowKey.StartsWith(VoidPrefix, StringComparison.Ordinal) ? VoidPrefix
+                : e.RowKey.StartsWith(PostPrefix, StringComparison.Ordinal) ? PostPrefix : null;
+            if (prefix is null)
+            {
+                if (string.CompareOrdinal(e.RowKey, SideRows) < 0) yield return new SweepItem(FromEntity(e), null, null);
+                continue;
+            }
+            yield return new SweepItem(null, new OwedWork(e.PartitionKey, e.RowKey[prefix.Length..], e.RowKey, e.GetDateTimeOffset("Due") ?? default, e.GetInt32("Sends") ?? 0, e.ETag), prefix);
+        }
     }
 
     /// <summary>Reschedules a void (it was sent again); unconditional: the row only says "still owed".</summary>
