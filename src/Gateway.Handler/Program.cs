@@ -64,9 +64,15 @@ app.Use(async (context, next) =>
     try { await next(context); }
     catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
     {
-        // Never a stack trace on the wire; the log has it.
+        // Never a stack trace on the wire; the log has it. Storage that did not answer is a 503 the client may retry
+        // (with the same settlement id: idempotent); anything else is a 500.
         app.Logger.LogError(e, "Unhandled error on {Path}", context.Request.Path);
-        await Gateway.Handler.Problems.Problems.Internal().ToResult().ExecuteAsync(context);
+        if (StorageUnavailable(e))
+        {
+            context.Response.Headers.RetryAfter = "2";
+            await Gateway.Handler.Problems.Problems.Unavailable("Storage did not answer in time; retry with the same settlement id.").ToResult().ExecuteAsync(context);
+        }
+        else await Gateway.Handler.Problems.Problems.Internal().ToResult().ExecuteAsync(context);
     }
 });
 
@@ -115,5 +121,14 @@ static async Task<IResult> Invoke(HttpRequest request, string function, DeadLett
         return Results.Text(Newtonsoft.Json.JsonConvert.SerializeObject(failed), "application/json", System.Text.Encoding.UTF8, 500);
     }
 }
+
+/// <summary>A storage request that timed out or got a server-side error (after the SDK's own retries).</summary>
+static bool StorageUnavailable(Exception e) => e switch
+{
+    Azure.RequestFailedException r => r.Status is 0 or 408 or 500 or 502 or 503 or 504,
+    AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(StorageUnavailable),
+    TaskCanceledException or TimeoutException => true,
+    _ => false,
+};
 
 public partial class Program;

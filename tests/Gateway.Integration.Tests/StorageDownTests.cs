@@ -1,0 +1,31 @@
+using System.Net;
+using Gateway.TestSupport;
+using Newtonsoft.Json.Linq;
+
+namespace Gateway.Integration.Tests;
+
+/// <summary>
+/// Storage that stops answering is the client's cue to retry, not a gateway bug: 503 service-unavailable with
+/// Retry-After (the settlement id makes the retry safe), never a 500 and never a stack trace.
+/// </summary>
+public sealed class StorageDownTests
+{
+    [Fact]
+    public async Task A_submission_while_storage_is_down_is_a_503_to_retry_with_the_same_id()
+    {
+        await using var gateway = await GatewayFixture.StartAsync();
+        var hospital = gateway.Hospital("H440300001");
+        using (var ok = await hospital.SubmitAsync(Requests.SpecA(Requests.NewId("up")), 15))
+            Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+
+        gateway.Azurite.Dispose(); // storage goes away under the running gateway
+
+        using var r = await hospital.SubmitAsync(Requests.SpecA(Requests.NewId("down")), 0);
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)r.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("https://gateway.example.org/problems/service-unavailable", (string?)JObject.Parse(text)["type"]);
+        Assert.NotNull(r.Headers.RetryAfter);
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+    }
+}
