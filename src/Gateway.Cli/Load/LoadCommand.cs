@@ -208,7 +208,8 @@ public static class LoadCommand
     /// <summary>
     /// The storage-bound limit: per settlement, the table round-trips the handler made (rounded, as a mix shaped like
     /// the write path: entity-group transactions, a partition query, point reads) plus the queue work of its two hops
-    /// (evaluation request and reply: send, receive, delete each), at the same concurrency, straight against Azurite.
+    /// (evaluation request and reply: a send and a delete each, received in batches of 32 as the host does), at the same
+    /// concurrency, straight against Azurite.
     /// Returns settlement-equivalents per second.
     /// </summary>
     private static async Task<double> BaselineAsync(string connection, int concurrency, int tableOpsPerSettlement, int settlements, CancellationToken ct)
@@ -220,6 +221,21 @@ public static class LoadCommand
         await queue.CreateIfNotExistsAsync(cancellationToken: ct);
         var body = new string('x', 2048); // about the size of an evaluation request
         var clock = Stopwatch.StartNew();
+        // The receiving side as the host does it, alongside the senders: batches of up to 32, each message deleted once handled.
+        var deleted = 0;
+        var receivers = Enumerable.Range(0, Math.Max(2, concurrency / 8)).Select(_ => Task.Run(async () =>
+        {
+            while (Volatile.Read(ref deleted) < 2 * settlements && !ct.IsCancellationRequested)
+            {
+                var batch = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30), ct)).Value;
+                if (batch.Length == 0) { await Task.Delay(5, ct); continue; }
+                await Task.WhenAll(batch.Select(async m =>
+                {
+                    try { await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, ct); Interlocked.Increment(ref deleted); }
+                    catch (Azure.RequestFailedException) { }
+                }));
+            }
+        }, ct)).ToArray();
         await Parallel.ForEachAsync(Enumerable.Range(0, settlements), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = ct }, async (i, token) =>
         {
             var pk = $"p{i}";
@@ -236,14 +252,9 @@ public static class LoadCommand
                     default: await table.UpsertEntityAsync(new TableEntity(pk, "r0") { ["V"] = body }, TableUpdateMode.Merge, token); break;
                 }
             }
-            for (var hop = 0; hop < 2; hop++)
-            {
-                await queue.SendMessageAsync(body, token);
-                var m = (await queue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(30), token)).Value;
-                try { if (m.Length > 0) await queue.DeleteMessageAsync(m[0].MessageId, m[0].PopReceipt, token); }
-                catch (Azure.RequestFailedException) { } // lost a race with another receiver: still one round-trip
-            }
+            for (var hop = 0; hop < 2; hop++) await queue.SendMessageAsync(body, token);
         });
+        await Task.WhenAll(receivers);
         var rate = settlements / clock.Elapsed.TotalSeconds;
         await table.DeleteAsync(ct);
         await queue.DeleteIfExistsAsync(ct);
