@@ -27,6 +27,18 @@ public sealed class ProblemTypesTests(GatewayHost host)
     private static JArray Lines(params (int No, string Code, string Qty, string Price, string Amount)[] lines) =>
         new(lines.Select(l => new JObject { ["lineNo"] = l.No, ["itemCode"] = l.Code, ["quantity"] = l.Qty, ["unitPrice"] = l.Price, ["amount"] = l.Amount }));
 
+    /// <summary>A special-outpatient (门特) visit for hypertension, I10, on 2026-05-09: D001 10 × 25.00.</summary>
+    private static void SpecialOutpatientI10(JObject e)
+    {
+        e["encounterType"] = "specialOutpatient";
+        e.Remove("admissionDate");
+        e.Remove("dischargeDate");
+        e["visitDate"] = "2026-05-09";
+        e["specialDiseaseCode"] = "I10";
+        e["diagnoses"] = new JArray("I10");
+        e["lines"] = Lines((1, "D001", "10", "25.00", "250.00"));
+    }
+
     public static TheoryData<string, string> IntakeRejections => new()
     {
         { "not-cross-region", "a Shenzhen member in a Shenzhen hospital" },
@@ -105,15 +117,7 @@ public sealed class ProblemTypesTests(GatewayHost host)
         {
             case "unknown-member": o["member"]!["memberId"] = "M511300999"; break;
             case "coverage-suspended": o["member"]!["memberId"] = "M511300004"; break;
-            case "special-disease-not-registered":
-                e["encounterType"] = "specialOutpatient";
-                e.Remove("admissionDate");
-                e.Remove("dischargeDate");
-                e["visitDate"] = "2026-05-09";
-                e["specialDiseaseCode"] = "I10";
-                e["diagnoses"] = new JArray("I10");
-                e["lines"] = Lines((1, "D001", "10", "25.00", "250.00"));
-                break;
+            case "special-disease-not-registered": SpecialOutpatientI10(e); break;
             case "rule-pack-missing": e["admissionDate"] = "2024-05-01"; e["dischargeDate"] = "2024-05-09"; break;
             default: throw new ArgumentOutOfRangeException(nameof(type));
         }
@@ -150,14 +154,7 @@ public sealed class ProblemTypesTests(GatewayHost host)
         var body = Requests.With(Requests.SpecA(id), o =>
         {
             o["member"]!["memberId"] = "M511300003";
-            var e = (JObject)o["encounter"]!;
-            e["encounterType"] = "specialOutpatient";
-            e.Remove("admissionDate");
-            e.Remove("dischargeDate");
-            e["visitDate"] = "2026-05-09";
-            e["specialDiseaseCode"] = "I10";
-            e["diagnoses"] = new JArray("I10");
-            e["lines"] = Lines((1, "D001", "10", "25.00", "250.00"));
+            SpecialOutpatientI10((JObject)o["encounter"]!);
         });
         using var r = await Shenzhen.SubmitAsync(body, 15);
         var text = await r.Content.ReadAsStringAsync();
