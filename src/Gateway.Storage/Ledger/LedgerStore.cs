@@ -516,6 +516,25 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
             yield return LedgerRows.FromEntity(e);
     }
 
+    /// <summary>
+    /// Every journal row as stored, for verification: a row that does not make a valid entry (it does not balance,
+    /// or cannot be read) comes back with the problem instead of stopping the walk.
+    /// </summary>
+    public async IAsyncEnumerable<(string Key, JournalEntry? Entry, string? Problem)> AllJournalRowsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var e in _ledger.QueryAsync<TableEntity>(x => x.RowKey.CompareTo("journal-") >= 0 && x.RowKey.CompareTo("journal-~") < 0, cancellationToken: ct).ConfigureAwait(false))
+        {
+            JournalEntry? entry = null;
+            string? problem = null;
+            try { entry = LedgerRows.FromEntity(e); }
+            catch (Exception x) when (x is InvalidOperationException or FormatException or ArgumentException or JsonException or OverflowException)
+            {
+                problem = x.Message;
+            }
+            yield return ($"{e.PartitionKey}/{e.RowKey}", entry, problem);
+        }
+    }
+
     /// <summary>Every shard counter with its partition (verification only).</summary>
     public async IAsyncEnumerable<(string Partition, PairPosition Position)> AllCountersAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {

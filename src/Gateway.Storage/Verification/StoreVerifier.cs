@@ -24,10 +24,15 @@ public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCo
         var ledger = new LedgerStore(storage, regions, TimeProvider.System);
         var journals = new List<JournalEntry>();
         var unbalanced = new List<string>();
-        await foreach (var j in ledger.AllJournalsAsync(ct).ConfigureAwait(false))
+        var mismatched = new List<string>();
+        var rows = 0;
+        await foreach (var (key, j, problem) in ledger.AllJournalRowsAsync(ct).ConfigureAwait(false))
         {
+            rows++;
+            if (j is null) { unbalanced.Add($"{key}: {problem}"); continue; }
             journals.Add(j);
             if (!j.IsBalanced) unbalanced.Add($"{j.SettlementKey}/{j.Sequence}");
+            if (LinesDisagreeWithFunds(j) is { } why) mismatched.Add($"{j.SettlementKey}/{j.Sequence}: {why}");
         }
 
         var counters = new Dictionary<(ClearingPeriod, RegionCode, RegionCode), PairPosition>();
@@ -46,8 +51,16 @@ public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCo
                 positionViolations.Add($"{k.Item1} {k.Item2}→{k.Item3}: counters {a.Total:0.00} ({a.Postings}/{a.Reversals}) ≠ journals {b.Total:0.00} ({b.Postings}/{b.Reversals})");
         }
 
-        var netViolations = counters.Values.GroupBy(p => p.Period)
-            .Select(g => (g.Key, Sum: Netting.Compute(g).Sum)).Where(x => x.Sum != 0m).Select(x => $"{x.Key}: nets sum to {x.Sum}").ToList();
+        var netViolations = new List<string>();
+        foreach (var g in counters.Values.GroupBy(p => p.Period))
+        {
+            try
+            {
+                var sum = Netting.Compute(g).Sum;
+                if (sum != 0m) netViolations.Add($"{g.Key}: nets sum to {sum}");
+            }
+            catch (InvalidOperationException e) { netViolations.Add($"{g.Key}: {e.Message}"); }
+        }
 
         var byKey = journals.GroupBy(j => j.SettlementKey).ToDictionary(g => g.Key, g => g.Select(j => j.Sequence).OrderBy(s => s).ToList());
         var settlementViolations = new List<string>();
@@ -99,13 +112,30 @@ public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCo
 
         return
         [
-            new("every journal balances (Σ debit = Σ credit)", journals.Count, Cap(unbalanced)),
+            new("every journal balances (Σ debit = Σ credit)", rows, Cap(unbalanced)),
+            new("every journal's lines carry its fund amounts (each fund account, and the advance payable = their total)", journals.Count, Cap(mismatched)),
             new("positions equal the sum of journals", counters.Count, Cap(positionViolations)),
             new("region nets sum to zero in every period", counters.Values.Select(p => p.Period).Distinct().Count(), Cap(netViolations)),
             new("every completed settlement has exactly one journal (plus its reversal if cancelled)", settled, Cap(settlementViolations)),
             new("accumulators equal the sum of their settlements' deltas", accumulatorRows, Cap(accumulatorViolations)),
             new("every applied marker belongs to a completed or cancelled settlement (a failed one has none: voided or absent)", appliedMarkers, Cap(markerViolations)),
         ];
+    }
+
+    /// <summary>Net debit on each home fund account = that fund's amount; net credit to the advance payable = the total.</summary>
+    private static string? LinesDisagreeWithFunds(JournalEntry j)
+    {
+        decimal Net(string account) => j.Lines.Where(l => l.Account == account).Sum(l => l.Debit - l.Credit);
+        foreach (var fund in Journal.Funds)
+        {
+            var net = Net(Journal.FundAccount(j.Home, fund));
+            if (net != Journal.Of(j.Funds, fund)) return $"{fund}: lines {net:0.00}, fund amount {Journal.Of(j.Funds, fund):0.00}";
+        }
+        var payable = -Net(Journal.AdvancePayable(j.Treatment));
+        if (payable != j.Funds.Total) return $"advance payable: lines {payable:0.00}, total {j.Funds.Total:0.00}";
+        var known = Journal.Funds.Select(f => Journal.FundAccount(j.Home, f)).Append(Journal.AdvancePayable(j.Treatment)).ToHashSet(StringComparer.Ordinal);
+        var stray = j.Lines.Where(l => !known.Contains(l.Account)).Select(l => l.Account).FirstOrDefault();
+        return stray is null ? null : $"line on an account outside this pair: {stray}";
     }
 
     private static IReadOnlyList<string> Cap(List<string> list) =>
