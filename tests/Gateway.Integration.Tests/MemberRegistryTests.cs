@@ -45,6 +45,29 @@ public sealed class MemberRegistryTests(AzuriteHost host) : IClassFixture<Azurit
     }
 
     [Fact]
+    public async Task A_re_import_updates_the_member_but_keeps_the_live_account_balance()
+    {
+        var (import, members) = await StoresAsync();
+        var region = RegionCode.Parse("511300");
+        var id = "IMPB" + Guid.NewGuid().ToString("N")[..8];
+        var first = Header + "\n" + $"{id},511300,employee,false,1970-01-01,10,none,false,1000.00,active,,440300:2026-01-01:2026-12-31\n";
+        Assert.True((await import.ImportAsync(region, new StringReader(first), csv: true, CancellationToken.None)).Ok);
+        Assert.Equal(1000.00m, (await members.GetProfileAsync(region, id, CancellationToken.None))!.AccountBalance);
+
+        // A settlement pays 861.33 from the account (as example B does): the live balance is 138.67.
+        var state = (await members.LoadAsync(region, id, 2026, "H440300001~acct-1", null, CancellationToken.None))!;
+        var marker = new AppliedMarker("H440300001~acct-1", AppliedStatus.Applied, 2026, "{}", "{}", 0m, 861.33m);
+        Assert.True(await members.CommitAsync(state, state.Accumulators, marker, CancellationToken.None));
+        Assert.Equal(138.67m, (await members.GetProfileAsync(region, id, CancellationToken.None))!.AccountBalance);
+
+        // The region re-imports last month's export: retired now, 12 years, balance 1000.00 in the file.
+        var again = Header + "\n" + $"{id},511300,employee,true,1970-01-01,12,none,false,1000.00,active,,440300:2026-01-01:2026-12-31\n";
+        Assert.True((await import.ImportAsync(region, new StringReader(again), csv: true, CancellationToken.None)).Ok);
+        var m = (await members.GetProfileAsync(region, id, CancellationToken.None))!;
+        Assert.Equal((true, 12, 138.67m), (m.Retired, m.ContinuousYears, m.AccountBalance));
+    }
+
+    [Fact]
     public async Task A_file_with_bad_rows_names_each_line_and_writes_nothing()
     {
         var (import, members) = await StoresAsync();

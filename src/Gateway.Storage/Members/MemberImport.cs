@@ -18,7 +18,8 @@ public sealed record ImportResult(int Imported, IReadOnlyList<ImportError> Error
 /// <summary>
 /// Imports a home region's member registry from CSV or JSON. Every row is validated first; a file with any bad
 /// row writes nothing and reports every problem with its line. Writes are idempotent upserts of the profile
-/// row, so re-running an interrupted import completes it.
+/// row, so re-running an interrupted import completes it. The account balance in a file seeds new members only: an
+/// existing member keeps the live balance that settlements debit (see MemberStore.ImportProfileAsync).
 /// </summary>
 public sealed class MemberImport(MemberStore members)
 {
@@ -41,7 +42,7 @@ public sealed class MemberImport(MemberStore members)
             errors.Add(new ImportError(line, "memberId", $"member {dto.MemberId} appears more than once"));
         if (errors.Count > 0) return new ImportResult(0, errors.OrderBy(e => e.Line).ToList());
         await Parallel.ForEachAsync(valid, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (m, token) => await members.UpsertProfileAsync(m, token).ConfigureAwait(false)).ConfigureAwait(false);
+            async (m, token) => await members.ImportProfileAsync(m, token).ConfigureAwait(false)).ConfigureAwait(false);
         return new ImportResult(valid.Count, []);
     }
 

@@ -24,6 +24,36 @@ public sealed class MemberStore(GatewayStorage storage)
     public async Task UpsertProfileAsync(MemberProfile m, CancellationToken ct) =>
         await _table.UpsertEntityAsync(MemberRows.ToEntity(m), TableUpdateMode.Merge, ct).ConfigureAwait(false);
 
+    /// <summary>
+    /// A registry import of one member: a new member is added with the file's account balance; an existing member gets
+    /// every field of the file except the account balance, which settlements debit here and which a file exported
+    /// earlier would silently re-credit. Conditional on the row's ETag, so a settlement racing the import loses nothing.
+    /// </summary>
+    public async Task<bool> ImportProfileAsync(MemberProfile m, CancellationToken ct)
+    {
+        var partition = MemberRows.Partition(m.HomeRegion, m.MemberId);
+        for (var attempt = 0; ; attempt++)
+        {
+            var row = MemberRows.ToEntity(m);
+            var current = await _table.GetEntityIfExistsAsync<TableEntity>(partition, MemberRows.ProfileRow, cancellationToken: ct).ConfigureAwait(false);
+            try
+            {
+                if (!current.HasValue)
+                {
+                    await _table.AddEntityAsync(row, ct).ConfigureAwait(false);
+                    return true;
+                }
+                row["AccountBalance"] = current.Value!.GetString("AccountBalance");
+                await _table.UpdateEntityAsync(row, current.Value.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+                return false;
+            }
+            catch (Azure.RequestFailedException e) when (e.Status is 409 or 412 && attempt < 20)
+            {
+                // Added or changed (a settlement's debit) since the read: read again.
+            }
+        }
+    }
+
     public async Task<MemberProfile?> GetProfileAsync(RegionCode region, string memberId, CancellationToken ct)
     {
         var r = await _table.GetEntityIfExistsAsync<TableEntity>(MemberRows.Partition(region, memberId), MemberRows.ProfileRow, cancellationToken: ct).ConfigureAwait(false);
