@@ -242,6 +242,36 @@ public sealed class FailedIsFinalTests(FastSweepGatewayHost host) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_pending_settlement_stored_before_wait_rows_is_still_failed_by_the_sweep_which_never_scans_the_table()
+    {
+        var (id, key, member, message) = await NewRequestAsync("legacy");
+        // As the intake wrote it before ~wait| rows: the settlement row alone; and the partition's backfill mark removed, as
+        // in a table from before this version.
+        var table = Storage.Table(GatewayStorage.SettlementsTable);
+        var (beforeTotal, before) = await HealthAsync();
+        await table.AddEntityAsync(SettlementStore.ToEntity(PendingRecord(id, member, message, DateTimeOffset.UtcNow.AddHours(-1))));
+        await table.DeleteEntityAsync(Hospital, SettlementStore.WaitBackfilled, Azure.ETag.All).ContinueWith(_ => { });
+        await EventuallyAsync(async () => (await HomeStateAsync(member, key))?.Applied?.Status == AppliedStatus.Voided && !await OwesAsync(SettlementStore.VoidPrefix, id),
+            "the old-style pending settlement was failed and its void confirmed");
+        Assert.Equal(SettlementStatus.Failed, (await Settlements.GetAsync(Hospital, id, CancellationToken.None))!.Status);
+        Assert.False(await OwesAsync(SettlementStore.WaitPrefix, id));
+        Assert.True(await OwesAsync(SettlementStore.WaitBackfilled, ""));
+
+        // The sweeps meanwhile (one a second) queried hospital partitions only: no table-wide query of Settlements.
+        var (afterTotal, after) = await HealthAsync();
+        Assert.True(afterTotal > beforeTotal);
+        Assert.Equal(before.GetValueOrDefault("Settlements scan"), after.GetValueOrDefault("Settlements scan"));
+        Assert.True(after.GetValueOrDefault("Settlements query") > before.GetValueOrDefault("Settlements query"));
+        await AssertVerifiesCleanAsync();
+    }
+
+    private async Task<(long Total, Dictionary<string, long> ByOperation)> HealthAsync()
+    {
+        var json = JObject.Parse(await G.Http.GetStringAsync("api/v1/health"));
+        return ((long)json["storageRoundTrips"]!, ((JObject)json["storageRoundTripsByOperation"]!).Properties().ToDictionary(p => p.Name, p => (long)p.Value));
+    }
+
+    [Fact]
     public async Task Verify_reports_a_failed_settlement_that_is_applied_at_home()
     {
         // Clean after a failure whose void left a tombstone.

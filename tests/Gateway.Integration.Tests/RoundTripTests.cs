@@ -69,12 +69,14 @@ public sealed class RoundTripTests(QuietGatewayHost host, ITestOutputHelper outp
         Assert.True(afterTotal - beforeTotal <= 6 * n, $"{afterTotal - beforeTotal} round-trips for {n} settlements: {mix}");
         // Each settlement: nonce + settlement insert (one transaction); the member partition query and its transaction
         // (accumulators + applied marker); the completed transition with the ledger index rows (one transaction); the
-        // journal + shard counter (one transaction). The waiter is handed the record by the reply's signal.
+        // journal + shard counter (one transaction); the owed-posting row (~post|) deleted once posted. The waiter is handed
+        // the record by the reply's signal. (The ~wait| row is written in the intake's transaction and deleted in the transition's.)
         Assert.Equal(2 * n, Delta("Settlements batch"));
+        Assert.Equal(n, Delta("Settlements delete"));
         Assert.Equal(n, Delta("Members query"));
         Assert.Equal(n, Delta("Members batch"));
         Assert.Equal(n, Delta("Ledger batch"));
-        foreach (var gone in new[] { "Nonces insert", "Settlements insert", "Settlements update", "Ledger query", "Ledger upsert", "Periods read" })
+        foreach (var gone in new[] { "Nonces insert", "Settlements insert", "Settlements update", "Settlements scan", "Ledger query", "Ledger upsert", "Periods read" })
             Assert.True(Delta(gone) == 0, $"{gone}: {Delta(gone)} ({mix})");
     }
 }

@@ -140,4 +140,66 @@ public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<Azuri
         Assert.Null(seen.Outcome);
         Assert.Equal(SettlementStatus.Failed, (await b.GetAsync(Hospital, id, CancellationToken.None))!.Status);
     }
+
+    private async Task<bool> RowExistsAsync(string rowKey) =>
+        (await new GatewayStorage(host.Azurite.ConnectionString).Table(GatewayStorage.SettlementsTable).GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(Hospital, rowKey)).HasValue;
+
+    [Fact]
+    public async Task A_pending_settlement_has_a_wait_row_from_its_creating_transaction_until_the_transition_out_of_pending()
+    {
+        var (store, counter) = await ProcessAsync();
+        var id = Requests.NewId("wait");
+        var before = counter.Count;
+        await store.CreateAsync(Pending(id), Nonce(), CancellationToken.None);
+        Assert.Equal(1, counter.Count - before); // nonce + settlement + wait row: one transaction
+        Assert.True(await RowExistsAsync(SettlementStore.WaitPrefix + id));
+        // A re-dispatch (still pending) keeps it; the transition out of pending removes it in its own transaction.
+        await store.UpdateAsync(Hospital, id, c => c with { DispatchCount = c.DispatchCount + 1 }, CancellationToken.None);
+        Assert.True(await RowExistsAsync(SettlementStore.WaitPrefix + id));
+        before = counter.Count;
+        Assert.Equal(SettlementStatus.Rejected, (await store.UpdateAsync(Hospital, id, Apply(Reply(id, "rejected")), CancellationToken.None))!.Status);
+        Assert.Equal(1, counter.Count - before);
+        Assert.False(await RowExistsAsync(SettlementStore.WaitPrefix + id));
+        // Not a settlement: never listed.
+        var (items, _) = await store.ListAsync(Hospital, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 1000, null, CancellationToken.None);
+        Assert.All(items, s => Assert.DoesNotContain("~", s.HospitalSettlementId));
+    }
+
+    [Fact]
+    public async Task A_pending_settlement_stored_before_wait_rows_is_swept_and_its_transition_is_written_without_the_delete()
+    {
+        var (store, counter) = await ProcessAsync();
+        var table = new GatewayStorage(host.Azurite.ConnectionString).Table(GatewayStorage.SettlementsTable);
+        // Old style: the settlement row alone (as CreateAsync wrote it before ~wait| rows), and the partition not yet backfilled.
+        var old = Requests.NewId("old");
+        await table.AddEntityAsync(SettlementStore.ToEntity(Pending(old) with { SubmittedAt = DateTimeOffset.UtcNow.AddHours(-1) }));
+        await table.DeleteEntityAsync(Hospital, SettlementStore.WaitBackfilled, Azure.ETag.All).ContinueWith(_ => { }); // absent in a fresh table: fine
+        Assert.False(await RowExistsAsync(SettlementStore.WaitPrefix + old));
+
+        async Task<List<SettlementStore.OwedItem>> SweepAsync()
+        {
+            var list = new List<SettlementStore.OwedItem>();
+            await foreach (var item in store.SweepAsync(Hospital, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow, CancellationToken.None)) list.Add(item);
+            return list;
+        }
+        var before = counter.ByOperation;
+        await SweepAsync(); // finds no backfill mark: gives the partition's pending settlements their wait rows
+        Assert.True(await RowExistsAsync(SettlementStore.WaitBackfilled));
+        Assert.True(await RowExistsAsync(SettlementStore.WaitPrefix + old));
+        var found = await SweepAsync();
+        Assert.Contains(found, i => i.Kind == SettlementStore.WaitPrefix && i.Owed.HospitalSettlementId == old);
+        Assert.DoesNotContain(found, i => i.Owed.HospitalSettlementId == "");
+        // Every query the sweep made named the partition: no table-wide scan.
+        var after = counter.ByOperation;
+        Assert.Equal(before.GetValueOrDefault("Settlements scan"), after.GetValueOrDefault("Settlements scan"));
+        Assert.True(after.GetValueOrDefault("Settlements query") - before.GetValueOrDefault("Settlements query") >= 3);
+
+        // Another old one, never backfilled: its transition out of pending has no wait row to delete, and is written anyway.
+        var older = Requests.NewId("old");
+        await table.AddEntityAsync(SettlementStore.ToEntity(Pending(older)));
+        var done = await store.UpdateAsync(Hospital, older, Apply(Reply(older, "completed")), CancellationToken.None);
+        Assert.Equal(SettlementStatus.Completed, done!.Status);
+        Assert.Equal(SettlementStatus.Completed, (await (await ProcessAsync()).Store.GetAsync(Hospital, older, CancellationToken.None))!.Status);
+        Assert.False(await RowExistsAsync(SettlementStore.WaitPrefix + older));
+    }
 }

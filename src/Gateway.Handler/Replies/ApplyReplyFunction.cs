@@ -9,7 +9,8 @@ namespace Gateway.Handler.Replies;
 /// Function ApplyReply (queue eval-replies): records the home region's answer on the settlement (with the index rows
 /// of the ledger posting it causes, in the same transaction), posts the ledger, wakes waiting requests with the record
 /// as written. Every step is idempotent, so a redelivered reply changes nothing. A completed or cancelled transition also
-/// writes a <c>~post|{id}</c> row: if this message runs out of deliveries before the posting, the sweep posts it.
+/// writes a <c>~post|{id}</c> row, deleted once the posting succeeded: if this message runs out of deliveries before the
+/// posting, the sweep posts it.
 /// A <c>failed</c> settlement is final: no reply moves it, and <c>voided</c> (the home region's confirmation of a void)
 /// only clears the owed void.
 /// </summary>
@@ -29,6 +30,9 @@ public sealed class ApplyReplyFunction(SettlementStore settlements, SettlementSi
             ?? throw new InvalidOperationException($"Reply for unknown settlement {reply.SettlementId}.");
         if (reply.Outcome == "voided") await settlements.CompleteOwedAsync(hospital, SettlementStore.VoidPrefix + id, ct).ConfigureAwait(false);
         await effects.ApplyAsync(updated, reply, result, ct).ConfigureAwait(false);
+        // Posted (ApplyAsync returned): the owed posting is done, so the sweep meets only postings that were really lost.
+        if (reply.Outcome is "completed" or "cancelled" && updated.Status is SettlementStatus.Completed or SettlementStatus.Cancelled)
+            await settlements.CompleteOwedAsync(hospital, SettlementStore.PostPrefix + id, ct).ConfigureAwait(false);
         signals.Signal(reply.SettlementId, updated);
         // At least once: also on a replay, since a crash may have lost the first one (hospitals dedupe by settlement id).
         if (updated.CallbackUrl is { } url && updated.Status is not SettlementStatus.Pending)

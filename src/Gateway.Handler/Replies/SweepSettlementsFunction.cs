@@ -1,6 +1,7 @@
 using Azure;
 using Gateway.Handler.Hosting;
 using Gateway.Handler.Intake;
+using Gateway.Handler.Reference;
 using Gateway.Storage;
 
 namespace Gateway.Handler.Replies;
@@ -11,11 +12,13 @@ namespace Gateway.Handler.Replies;
 /// failed with the reason, so nothing stays "pending" forever, and its home region is sent a <c>void</c> (failed is final:
 /// <see cref="SettlementFailure"/>). Owed work written with a transition is done here too: a void not yet confirmed is sent
 /// again (backing off), and a completed or cancelled settlement whose reply ran out of deliveries before its ledger posting
-/// is posted. Both are <c>~void|</c> / <c>~post|</c> side rows, written in the transition's transaction (they cannot be
-/// missed) and deleted when done (only open work matches); they come back in the same single query as the pending settlements.
+/// is posted. All three are side rows of the hospital's partition (<c>~wait|</c> written with the pending settlement and
+/// deleted by its transition out of pending; <c>~void|</c> / <c>~post|</c> written by the transition that owes them), so they
+/// cannot be missed, and are deleted when done (only open work matches). The sweep reads them with one RowKey-range query per
+/// hospital partition (every hospital of <see cref="HospitalRegistry"/>), never the whole table: O(hospitals + open work).
 /// </summary>
 public sealed class SweepSettlementsFunction(SettlementStore settlements, SettlementSignals signals, IReplyEffects effects, HandlerSettings settings, TimeProvider clock,
-    ILogger<SweepSettlementsFunction> log)
+    HospitalRegistry hospitals, ILogger<SweepSettlementsFunction> log)
 {
     public const int MaxDispatches = 3;
 
@@ -31,10 +34,28 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
             list.Add(message);
         }
         int failed = 0, resent = 0, voids = 0, repaired = 0;
-        await foreach (var item in settlements.SweepAsync(now - settings.RedispatchAfter, now, ct).ConfigureAwait(false))
+        foreach (var hospital in hospitals.All.Select(h => h.Code).Order(StringComparer.Ordinal))
+        await foreach (var item in settlements.SweepAsync(hospital, now - settings.RedispatchAfter, now, ct).ConfigureAwait(false))
         {
-            if (item.Pending is { } s)
+            if (item is { Owed: var wait, Kind: SettlementStore.WaitPrefix })
             {
+                // A settlement that was pending when its wait row was read: read it (it may have moved on meanwhile, or its
+                // wait row may be a leftover of a backfill that raced its transition: then the row goes).
+                SettlementRecord? s;
+                try
+                {
+                    s = await settlements.GetAsync(wait.HospitalCode, wait.HospitalSettlementId, ct).ConfigureAwait(false);
+                    if (s is not { Status: SettlementStatus.Pending })
+                    {
+                        await settlements.CompleteOwedAsync(wait.HospitalCode, wait.RowKey, ct).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+                catch (RequestFailedException e)
+                {
+                    log.LogWarning("Pending settlement {Settlement} not checked ({Error}); the next sweep retries.", wait.SettlementId, e.Message);
+                    continue;
+                }
                 if (now - s.SubmittedAt > settings.SettlementTimeout)
                 {
                     var reason = $"No reply from home region {s.HomeRegion} within {settings.SettlementTimeout.TotalSeconds:0} s (the request may have been dead-lettered).";
@@ -56,7 +77,7 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
                     resent++;
                 }
             }
-            else if (item is { Owed: { } w, OwedKind: SettlementStore.VoidPrefix })
+            else if (item is { Owed: var w, Kind: SettlementStore.VoidPrefix })
             {
                 // A void not confirmed (no "voided" reply yet): send it again, each time later.
                 try
@@ -77,7 +98,7 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
                     log.LogWarning("Void of {Settlement} not re-sent ({Error}); the next sweep retries.", w.SettlementId, e.Message);
                 }
             }
-            else if (item.Owed is { } p)
+            else if (item is { Owed: var p, Kind: SettlementStore.PostPrefix })
             {
                 // A completed or cancelled settlement whose posting may have been lost with its reply message.
                 try

@@ -34,7 +34,7 @@ public sealed partial class StorageRoundTripCounter : HttpPipelineSynchronousPol
     [GeneratedRegex(@"(?:POST|PUT|MERGE|PATCH|DELETE|GET) \S*?/(?<table>[A-Za-z][A-Za-z0-9]*)[(? ]")]
     private static partial Regex BatchTable();
 
-    /// <summary>"{table} {read|query|insert|update|upsert|merge|delete|batch}"; unknown shapes by method and path.</summary>
+    /// <summary>"{table} {read|query|scan|insert|update|upsert|merge|delete|batch}" ("scan": a query naming no partition); unknown shapes by method and path.</summary>
     public static string Classify(Request request)
     {
         var path = Uri.UnescapeDataString(request.Uri.Path);
@@ -48,7 +48,7 @@ public sealed partial class StorageRoundTripCounter : HttpPipelineSynchronousPol
         var conditional = request.Headers.TryGetValue("If-Match", out var ifMatch) && ifMatch != "*";
         var kind = method switch
         {
-            "GET" => keyed ? "read" : "query",
+            "GET" => keyed ? "read" : WithinPartition(request) ? "query" : "scan",
             "POST" => "insert",
             "PUT" => conditional ? "update" : "upsert",
             "PATCH" or "MERGE" => conditional ? "merge" : "upsert-merge",
@@ -56,6 +56,13 @@ public sealed partial class StorageRoundTripCounter : HttpPipelineSynchronousPol
             _ => method,
         };
         return $"{table} {kind}";
+    }
+
+    /// <summary>A query whose filter names one partition (<c>PartitionKey eq …</c>); otherwise it is a "scan" (table-wide).</summary>
+    private static bool WithinPartition(Request request)
+    {
+        var query = Uri.UnescapeDataString(request.Uri.Query.Replace('+', ' '));
+        return query.Contains("PartitionKey eq ", StringComparison.Ordinal);
     }
 
     /// <summary>The table an entity-group transaction writes (every action of one is in one table).</summary>

@@ -21,8 +21,9 @@ public enum CreateOutcome
 /// <summary>
 /// The Settlements table: idempotent creation, conditional transitions, per-hospital listing. A hospital's partition
 /// also holds rows whose RowKey starts with <c>~</c> (never a valid settlement id): the hospital's spent nonces
-/// (<c>~nonce|…</c>) and the ledger's index rows (<c>~journal|…</c>, <c>~period|…</c>), so that a nonce commits with
-/// the settlement it creates and the index with the transition that posts. Every settlement query excludes them.
+/// (<c>~nonce|…</c>), the ledger's index rows (<c>~journal|…</c>, <c>~period|…</c>) and the sweep's work rows
+/// (<c>~post|…</c>, <c>~void|…</c>, <c>~wait|…</c>), so that a nonce commits with the settlement it creates, the index with
+/// the transition that posts, and the sweep's work with what causes it. Every settlement query excludes them.
 /// </summary>
 public sealed class SettlementStore(GatewayStorage storage)
 {
@@ -68,19 +69,22 @@ public sealed class SettlementStore(GatewayStorage storage)
         try
         {
             ETag etag;
-            if (nonce is null)
+            var pending = record.Status == SettlementStatus.Pending;
+            if (nonce is null && !pending)
             {
                 var response = await _table.AddEntityAsync(ToEntity(record), ct).ConfigureAwait(false);
                 etag = response.Headers.ETag ?? default;
             }
             else
             {
-                var response = await _table.SubmitTransactionAsync(
-                [
-                    new TableTransactionAction(TableTransactionActionType.Add, NonceEntity(record.HospitalCode, nonce)),
-                    new TableTransactionAction(TableTransactionActionType.Add, ToEntity(record)),
-                ], ct).ConfigureAwait(false);
-                etag = response.Value[1].Headers.ETag ?? default;
+                // A pending settlement is written with its ~wait| row (the sweep's work list), in the same transaction.
+                var actions = new List<TableTransactionAction>(3);
+                if (nonce is not null) actions.Add(new(TableTransactionActionType.Add, NonceEntity(record.HospitalCode, nonce)));
+                var settlementAction = actions.Count;
+                actions.Add(new(TableTransactionActionType.Add, ToEntity(record)));
+                if (pending) actions.Add(new(TableTransactionActionType.UpsertReplace, WaitEntity(record.HospitalCode, record.HospitalSettlementId, record.SubmittedAt)));
+                var response = await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                etag = response.Value[settlementAction].Headers.ETag ?? default;
             }
             var created = record with { ETag = etag };
             _recent.Remember(created);
@@ -114,13 +118,16 @@ public sealed class SettlementStore(GatewayStorage storage)
     /// this process last wrote or read (no read when it is still current: the write's ETag check proves it); a 412, or a
     /// change that decides "nothing to do" on a remembered record, re-reads the table and decides again.
     /// <paramref name="alongside"/> returns rows of the same partition (a RowKey from <see cref="SideRows"/> on) to upsert
-    /// in the same entity-group transaction as the transition, e.g. the ledger index of a posting it causes.
+    /// in the same entity-group transaction as the transition, e.g. the ledger index of a posting it causes. A transition out
+    /// of pending also deletes the settlement's <see cref="WaitPrefix"/> row in that transaction; a settlement stored before
+    /// those rows existed has none (the delete would fail the transaction with 404), so then the transition is written without it.
     /// </summary>
     public async Task<SettlementRecord?> UpdateAsync(string hospitalCode, string hospitalSettlementId, Func<SettlementRecord, SettlementRecord?> change, CancellationToken ct,
         Func<SettlementRecord, SettlementRecord, IReadOnlyList<TableEntity>>? alongside = null)
     {
         var current = _recent.Get(Keys.SettlementKey(hospitalCode, hospitalSettlementId));
         var fresh = false;
+        var waitRowMissing = false;
         for (var attempt = 0; ; attempt++)
         {
             if (current is null)
@@ -136,11 +143,12 @@ public sealed class SettlementStore(GatewayStorage storage)
                 current = null; // remembered, maybe stale: "nothing to do" is decided on the stored row only
                 continue;
             }
+            var leavesPending = current.Status == SettlementStatus.Pending && next.Status != SettlementStatus.Pending && !waitRowMissing;
             try
             {
                 var extra = alongside?.Invoke(current, next) ?? [];
                 ETag etag;
-                if (extra.Count == 0)
+                if (extra.Count == 0 && !leavesPending)
                 {
                     var response = await _table.UpdateEntityAsync(ToEntity(next), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
                     etag = response.Headers.ETag ?? default;
@@ -151,12 +159,19 @@ public sealed class SettlementStore(GatewayStorage storage)
                         throw new ArgumentException("Rows written alongside a settlement are side rows of its own partition.", nameof(alongside));
                     var actions = new List<TableTransactionAction>(extra.Count + 1) { new(TableTransactionActionType.UpdateReplace, ToEntity(next), current.ETag) };
                     actions.AddRange(extra.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)));
+                    if (leavesPending) actions.Add(new(TableTransactionActionType.Delete, new TableEntity(hospitalCode, WaitPrefix + hospitalSettlementId), ETag.All));
                     var response = await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
                     etag = response.Value[0].Headers.ETag ?? default;
                 }
                 var written = next with { ETag = etag };
                 _recent.Remember(written);
                 return written;
+            }
+            catch (RequestFailedException e) when (e.Status == 404 && leavesPending && attempt < 20)
+            {
+                // The ~wait| row is absent (a settlement from before those rows; or the settlement itself is gone, which the
+                // next attempt finds out): write the transition without the delete.
+                waitRowMissing = true;
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < 20)
             {
@@ -174,8 +189,25 @@ public sealed class SettlementStore(GatewayStorage storage)
     /// </summary>
     public const string VoidPrefix = "~void|";
 
-    /// <summary><c>~post|{id}</c>: the settlement reached completed (or cancelled); its ledger posting is checked and repaired after <c>Due</c>.</summary>
+    /// <summary><c>~post|{id}</c>: the settlement reached completed (or cancelled); its ledger posting is checked and repaired after <c>Due</c>
+    /// (the reply deletes it once its posting succeeded, so the sweep only meets postings that were lost).</summary>
     public const string PostPrefix = "~post|";
+
+    /// <summary>
+    /// <c>~wait|{id}</c>: the settlement is pending (waiting for its home region's reply); written with the settlement, deleted by
+    /// the transition out of pending. <c>SubmittedAt</c> is the settlement's: the sweep re-dispatches or fails it from then on.
+    /// The three work prefixes sort next to each other (<c>~post|</c> &lt; <c>~void|</c> &lt; <c>~wait|</c>, no other side row
+    /// between them), so one RowKey range per hospital partition holds all the sweep's work.
+    /// </summary>
+    public const string WaitPrefix = "~wait|";
+
+    /// <summary>The row <c>~wait|</c> itself (no settlement id is empty): this partition's pending settlements all have their wait rows.</summary>
+    public const string WaitBackfilled = WaitPrefix;
+
+    private const string WorkFrom = PostPrefix, WorkTo = WaitPrefix + "~";
+
+    public static TableEntity WaitEntity(string hospitalCode, string hospitalSettlementId, DateTimeOffset submittedAt) =>
+        new(hospitalCode, WaitPrefix + hospitalSettlementId) { ["SubmittedAt"] = submittedAt };
 
     public static TableEntity VoidEntity(string hospitalCode, string hospitalSettlementId, DateTimeOffset due, int sends) =>
         new(hospitalCode, VoidPrefix + hospitalSettlementId) { ["Due"] = due, ["Sends"] = sends };
@@ -189,30 +221,57 @@ public sealed class SettlementStore(GatewayStorage storage)
         public string SettlementId => Keys.SettlementKey(HospitalCode, HospitalSettlementId);
     }
 
-    /// <summary>What one sweep query returns: a settlement still pending, or a piece of owed work that is due.</summary>
-    public sealed record SweepItem(SettlementRecord? Pending, OwedWork? Owed, string? OwedKind);
-
     /// <summary>
-    /// The sweep's one query per run: settlements pending since before <paramref name="pendingBefore"/>, and the owed work
-    /// (<see cref="VoidPrefix"/>, <see cref="PostPrefix"/> rows) due before <paramref name="now"/>. One pass over the table
-    /// (the pending condition is on non-key properties, as it always was); owed rows are deleted when done, so few match.
+    /// The sweep's query of one hospital partition: one RowKey range (<see cref="PostPrefix"/> to <see cref="WaitPrefix"/>),
+    /// so it reads only the open work, never the settlements, nonces or ledger index rows: <c>~void|</c>/<c>~post|</c> rows due
+    /// before <paramref name="now"/>, and <c>~wait|</c> rows of settlements submitted before <paramref name="pendingBefore"/>
+    /// (kind <see cref="WaitPrefix"/>: the settlement is to be read, it may have moved on). A partition without the
+    /// <see cref="WaitBackfilled"/> row holds settlements from before the wait rows: their pending ones get wait rows first
+    /// (one query of the partition's settlements, once per partition ever).
     /// </summary>
-    public async IAsyncEnumerable<SweepItem> SweepAsync(DateTimeOffset pendingBefore, DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<OwedItem> SweepAsync(string hospitalCode, DateTimeOffset pendingBefore, DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var filter = "(" + TableClient.CreateQueryFilter($"RowKey lt {SideRows} and Status eq {SettlementStatus.Pending} and SubmittedAt lt {pendingBefore}") + ") or ("
-                     + TableClient.CreateQueryFilter($"RowKey ge {VoidPrefix} and RowKey lt {VoidPrefix + "~"} and Due lt {now}") + ") or ("
-                     + TableClient.CreateQueryFilter($"RowKey ge {PostPrefix} and RowKey lt {PostPrefix + "~"} and Due lt {now}") + ")";
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hospitalCode} and RowKey ge {WorkFrom} and RowKey lt {WorkTo}") + " and (("
+                     + TableClient.CreateQueryFilter($"RowKey lt {WaitPrefix} and Due lt {now}") + ") or ("
+                     + TableClient.CreateQueryFilter($"RowKey gt {WaitPrefix} and SubmittedAt lt {pendingBefore}") + ") or "
+                     + TableClient.CreateQueryFilter($"RowKey eq {WaitBackfilled}") + ")";
+        var backfilled = false;
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
         {
-            var prefix = e.RowKey.StartsWith(VoidPrefix, StringComparison.Ordinal) ? VoidPrefix
-                : e.RowKey.StartsWith(PostPrefix, StringComparison.Ordinal) ? PostPrefix : null;
-            if (prefix is null)
+            if (e.RowKey == WaitBackfilled)
             {
-                if (string.CompareOrdinal(e.RowKey, SideRows) < 0) yield return new SweepItem(FromEntity(e), null, null);
+                backfilled = true;
                 continue;
             }
-            yield return new SweepItem(null, new OwedWork(e.PartitionKey, e.RowKey[prefix.Length..], e.RowKey, e.GetDateTimeOffset("Due") ?? default, e.GetInt32("Sends") ?? 0, e.ETag), prefix);
+            var prefix = e.RowKey.StartsWith(VoidPrefix, StringComparison.Ordinal) ? VoidPrefix
+                : e.RowKey.StartsWith(PostPrefix, StringComparison.Ordinal) ? PostPrefix
+                : e.RowKey.StartsWith(WaitPrefix, StringComparison.Ordinal) ? WaitPrefix : null;
+            if (prefix is null) continue;
+            yield return new OwedItem(new OwedWork(e.PartitionKey, e.RowKey[prefix.Length..], e.RowKey, e.GetDateTimeOffset("Due") ?? e.GetDateTimeOffset("SubmittedAt") ?? default,
+                e.GetInt32("Sends") ?? 0, e.ETag), prefix);
         }
+        if (!backfilled) await BackfillWaitRowsAsync(hospitalCode, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>What the sweep's query returns: a piece of owed work and its kind (its RowKey prefix).</summary>
+    public sealed record OwedItem(OwedWork Owed, string Kind);
+
+    /// <summary>
+    /// Gives every pending settlement of the partition a wait row (settlements stored before those rows existed), then writes
+    /// <see cref="WaitBackfilled"/>. A wait row written for a settlement that moves on meanwhile is harmless: the sweep reads the
+    /// settlement, finds it is no longer pending, and deletes the row.
+    /// </summary>
+    public async Task<int> BackfillWaitRowsAsync(string hospitalCode, CancellationToken ct)
+    {
+        var n = 0;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hospitalCode} and RowKey lt {SideRows} and Status eq {SettlementStatus.Pending}");
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["RowKey", "SubmittedAt"], cancellationToken: ct).ConfigureAwait(false))
+        {
+            await _table.UpsertEntityAsync(WaitEntity(hospitalCode, e.RowKey, e.GetDateTimeOffset("SubmittedAt") ?? default), TableUpdateMode.Replace, ct).ConfigureAwait(false);
+            n++;
+        }
+        await _table.UpsertEntityAsync(new TableEntity(hospitalCode, WaitBackfilled) { ["At"] = DateTimeOffset.UtcNow }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        return n;
     }
 
     /// <summary>Reschedules a void (it was sent again); unconditional: the row only says "still owed".</summary>
