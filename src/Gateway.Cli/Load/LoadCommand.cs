@@ -225,10 +225,13 @@ public static class LoadCommand
         var deleted = 0;
         var receivers = Enumerable.Range(0, Math.Max(2, concurrency / 8)).Select(_ => Task.Run(async () =>
         {
+            var idle = 5;
             while (Volatile.Read(ref deleted) < 2 * settlements && !ct.IsCancellationRequested)
             {
                 var batch = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30), ct)).Value;
-                if (batch.Length == 0) { await Task.Delay(5, ct); continue; }
+                // An empty queue is polled with the host's back-off (5 → 200 ms), not hammered.
+                if (batch.Length == 0) { await Task.Delay(idle, ct); idle = Math.Min(200, idle * 2); continue; }
+                idle = 5;
                 await Task.WhenAll(batch.Select(async m =>
                 {
                     try { await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt, ct); Interlocked.Increment(ref deleted); }
