@@ -45,6 +45,10 @@ public class EngineBenchmarks
     [Benchmark(Description = "price 20 lines (300k catalog) + evaluate all layers")]
     public SettlementResult Settle() => PolicyEngine.Evaluate(_pack, CatalogPricer.Price(_catalog, _encounter), _member, _before);
 
+    /// <summary>What a caller that wants the explanation pays: the priced lines are built, and the text written, on demand.</summary>
+    [Benchmark(Description = "price + evaluate + explain line by line (on demand)")]
+    public int SettleAndExplain() => Settle().Explain().Count;
+
     [Benchmark(Description = "evaluate only (pre-priced)")]
     public SettlementResult EvaluateOnly() => PolicyEngine.Evaluate(_pack, _priced ??= CatalogPricer.Price(_catalog, _encounter), _member, _before);
 

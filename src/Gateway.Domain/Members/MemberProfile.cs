@@ -30,7 +30,8 @@ public sealed record MemberProfile(
 {
     public bool IsFiledFor(RegionCode treatmentRegion, DateOnly date)
     {
-        foreach (var f in Filings) if (f.Covers(treatmentRegion, date)) return true;
+        var filings = Filings;
+        for (var i = 0; i < filings.Count; i++) if (filings[i].Covers(treatmentRegion, date)) return true;
         return false;
     }
 

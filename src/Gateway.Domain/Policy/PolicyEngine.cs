@@ -72,8 +72,9 @@ public static class PolicyEngine
             notes |= SettlementNotes.RetireeUplift;
         }
         string? ruleName = null;
-        var age = member.AgeOn(e.AdmissionDate);
-        foreach (var rule in pack.Basic.SpecialDiseaseRules) // replacements are ordered first: a replacement wins over an addition
+        var rules = pack.Basic.SpecialDiseaseRules;
+        var age = rules.Length > 0 ? member.AgeOn(e.AdmissionDate) : 0; // only the rules look at the age
+        foreach (var rule in rules) // replacements are ordered first: a replacement wins over an addition
         {
             if (!rule.Matches(e.PrimaryDiagnosis, age)) continue;
             ruleName = rule.Name;
@@ -100,15 +101,23 @@ public static class PolicyEngine
         }
         ratio = ratio < 0m ? 0m : ratio > 1m ? 1m : ratio;
 
+        // Without a combined cap nothing is limited by it (combinedLeft stays unused): no arithmetic on it then.
         var combinedCap = pack.CombinedAnnualCap?[RulePack.Index(member.InsuranceType)];
+        var combined = combinedCap.HasValue;
         var combinedLeft = combinedCap is { } cc ? Money.NonNegative(cc - before.FundsPaid) : decimal.MaxValue;
 
         var wanted = Money.Round((inScope - deductible) * ratio);
-        var basicLeft = pack.Basic.AnnualCap(member) is { } bc ? Money.NonNegative(bc - before.BasicPaid) : decimal.MaxValue;
-        var basic = Money.Min(wanted, basicLeft);
-        if (basic < wanted) notes |= SettlementNotes.BasicCapReached;
-        if (basic > combinedLeft) { basic = combinedLeft; notes |= SettlementNotes.CombinedCapReached; }
-        combinedLeft -= basic;
+        var basic = wanted;
+        if (pack.Basic.AnnualCap(member) is { } bc)
+        {
+            basic = Money.Min(wanted, Money.NonNegative(bc - before.BasicPaid)); // on a tie Min gives the cap left, as before (same value, maybe another scale)
+            if (basic < wanted) notes |= SettlementNotes.BasicCapReached;
+        }
+        if (combined)
+        {
+            if (basic > combinedLeft) { basic = combinedLeft; notes |= SettlementNotes.CombinedCapReached; }
+            combinedLeft -= basic;
+        }
         var shortfall = wanted - basic;
 
         // 3. Supplementary fund (补充, e.g. 地补): the part of the shortfall its ratio covers, within its cap.
@@ -118,8 +127,11 @@ public static class PolicyEngine
             supplementary = Money.Round(shortfall * sup.Ratio);
             var supLeft = sup.AnnualCap is { } sc ? Money.NonNegative(sc - before.SupplementaryPaid) : decimal.MaxValue;
             if (supplementary > supLeft) { supplementary = supLeft; notes |= SettlementNotes.SupplementaryCapReached; }
-            if (supplementary > combinedLeft) { supplementary = combinedLeft; notes |= SettlementNotes.CombinedCapReached; }
-            combinedLeft -= supplementary;
+            if (combined)
+            {
+                if (supplementary > combinedLeft) { supplementary = combinedLeft; notes |= SettlementNotes.CombinedCapReached; }
+                combinedLeft -= supplementary;
+            }
         }
 
         // 4. Major-illness insurance (大病保险): annual and cumulative over the in-scope personal burden.
@@ -136,8 +148,11 @@ public static class PolicyEngine
                                     - Cumulative(mi.Segments, mi.Threshold, before.MajorQualifying));
                 var left = mi.AnnualCap is { } mc ? Money.NonNegative(mc - before.MajorPaid) : decimal.MaxValue;
                 if (major > left) { major = left; notes |= SettlementNotes.MajorIllnessCapReached; }
-                if (major > combinedLeft) { major = combinedLeft; notes |= SettlementNotes.CombinedCapReached; }
-                combinedLeft -= major;
+                if (combined)
+                {
+                    if (major > combinedLeft) { major = combinedLeft; notes |= SettlementNotes.CombinedCapReached; }
+                    combinedLeft -= major;
+                }
             }
         }
 
@@ -152,7 +167,7 @@ public static class PolicyEngine
             assistance = Money.Round(terms.Ratio * (Money.NonNegative(q + assistanceQualifying - terms.Threshold) - Money.NonNegative(q - terms.Threshold)));
             var left = ar.AnnualCap is { } ac ? Money.NonNegative(ac - before.AssistancePaid) : decimal.MaxValue;
             if (assistance > left) { assistance = left; notes |= SettlementNotes.AssistanceCapReached; }
-            if (assistance > combinedLeft) { assistance = combinedLeft; notes |= SettlementNotes.CombinedCapReached; }
+            if (combined && assistance > combinedLeft) { assistance = combinedLeft; notes |= SettlementNotes.CombinedCapReached; }
         }
 
         // 7. Personal account (个人账户).

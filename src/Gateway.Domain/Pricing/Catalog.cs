@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Gateway.Domain;
 
 /// <summary>One catalog entry of the treatment region (医保目录): class, pre-self-pay ratio, unit-price ceiling, validity.</summary>
@@ -35,6 +38,13 @@ public sealed class Catalog
 
     public bool TryFind(string itemCode, DateOnly date, out CatalogItem item) =>
         _items.TryGetValue(itemCode, out item) && item.IsValidOn(date);
+
+    /// <summary>The item valid on <paramref name="date"/>, by reference (no copy), or a null reference.</summary>
+    internal ref readonly CatalogItem Find(string itemCode, DateOnly date)
+    {
+        ref readonly var item = ref CollectionsMarshal.GetValueRefOrNullRef(_items, itemCode);
+        return ref Unsafe.IsNullRef(in item) || !item.IsValidOn(date) ? ref Unsafe.NullRef<CatalogItem>() : ref item;
+    }
 
     public IEnumerable<KeyValuePair<string, CatalogItem>> Items => _items;
 }

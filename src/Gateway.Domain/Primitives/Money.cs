@@ -6,7 +6,15 @@ namespace Gateway.Domain;
 /// </summary>
 public static class Money
 {
-    public static decimal Round(decimal value) => Math.Round(value, 2, MidpointRounding.AwayFromZero);
+    public static decimal Round(decimal value)
+    {
+        // Exactly Math.Round(value, 2, AwayFromZero), value and scale: in integers when the value is small and not negative.
+        if (SmallDecimal.TryGet(value, out var raw, out var scale) && scale <= 18)
+        {
+            return scale <= 2 ? value : SmallDecimal.ToDecimal(SmallDecimal.Round2(raw, scale, out var resultScale), resultScale);
+        }
+        return Math.Round(value, 2, MidpointRounding.AwayFromZero);
+    }
 
     public static decimal Min(decimal a, decimal b) => a < b ? a : b;
 
