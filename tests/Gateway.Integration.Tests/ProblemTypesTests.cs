@@ -15,15 +15,6 @@ public sealed class ProblemTypesTests(GatewayHost host)
     private GatewayFixture G => host.Gateway;
     private HospitalClient Shenzhen => G.Hospital("H440300001");
 
-    private static async Task<(HttpStatusCode Status, string Type, JObject Body)> Problem(HttpResponseMessage r)
-    {
-        var text = await r.Content.ReadAsStringAsync();
-        Assert.True(r.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{(int)r.StatusCode}: {text}");
-        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
-        var body = JObject.Parse(text);
-        return (r.StatusCode, ((string)body["type"]!).Replace("https://gateway.example.org/problems/", "", StringComparison.Ordinal), body);
-    }
-
     private static JArray Lines(params (int No, string Code, string Qty, string Price, string Amount)[] lines) =>
         new(lines.Select(l => new JObject { ["lineNo"] = l.No, ["itemCode"] = l.Code, ["quantity"] = l.Qty, ["unitPrice"] = l.Price, ["amount"] = l.Amount }));
 
@@ -74,12 +65,12 @@ public sealed class ProblemTypesTests(GatewayHost host)
     {
         var id = Requests.NewId("rej") + (what.Contains("2099", StringComparison.Ordinal) ? "-future" : "");
         using var r = await Shenzhen.SubmitAsync(IntakeCase(type, id), 10);
-        var (status, actual, body) = await Problem(r);
+        var (status, actual, body) = await Requests.ProblemAsync(r);
         Assert.True(actual == type, $"{what}: expected {type}, got {actual}: {body}");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         using var get = await Shenzhen.GetAsync(id);
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode); // nothing was recorded under this id
-        Assert.Equal("not-found", (await Problem(get)).Type);
+        Assert.Equal("not-found", (await Requests.ProblemAsync(get)).Type);
     }
 
     [Theory]
@@ -89,7 +80,7 @@ public sealed class ProblemTypesTests(GatewayHost host)
     {
         var id = Requests.NewId("ptr") + (type == "impossible-dates" ? "-future" : "");
         using var r = await Shenzhen.SubmitAsync(IntakeCase(type, id), 10);
-        var (_, actual, body) = await Problem(r);
+        var (_, actual, body) = await Requests.ProblemAsync(r);
         Assert.Equal(type, actual);
         Assert.Contains(body["errors"]!, e => (string)e["pointer"]! == pointer);
     }
@@ -98,7 +89,7 @@ public sealed class ProblemTypesTests(GatewayHost host)
     public async Task A_line_problem_points_at_the_line()
     {
         using var r = await Shenzhen.SubmitAsync(IntakeCase("line-arithmetic", Requests.NewId("ptr")), 10);
-        var (_, _, body) = await Problem(r);
+        var (_, _, body) = await Requests.ProblemAsync(r);
         Assert.Contains(body["errors"]!, e => ((string)e["pointer"]!).StartsWith("/encounter/lines/0", StringComparison.Ordinal));
     }
 
@@ -129,7 +120,7 @@ public sealed class ProblemTypesTests(GatewayHost host)
     {
         var id = Requests.NewId("home");
         using var r = await Shenzhen.SubmitAsync(HomeCase(type, id), 15);
-        var (status, actual, body) = await Problem(r);
+        var (status, actual, body) = await Requests.ProblemAsync(r);
         Assert.True(actual == type, $"{what}: expected {type}, got {actual}: {body}");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
 
@@ -139,7 +130,7 @@ public sealed class ProblemTypesTests(GatewayHost host)
 
         // Only a completed settlement can be cancelled.
         using var cancel = await Shenzhen.SendAsync(HttpMethod.Post, $"/api/v1/settlements/{id}/cancel", "{\"reason\":\"entered by mistake\"}");
-        var (cancelStatus, cancelType, _) = await Problem(cancel);
+        var (cancelStatus, cancelType, _) = await Requests.ProblemAsync(cancel);
         Assert.Equal(HttpStatusCode.Conflict, cancelStatus);
         Assert.Equal("not-cancellable", cancelType);
     }

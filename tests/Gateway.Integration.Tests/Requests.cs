@@ -19,4 +19,17 @@ public static class Requests
     public static string NewId(string prefix = "t") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 33)];
 
     public static async Task<JObject> Json(HttpResponseMessage r) => JObject.Parse(await r.Content.ReadAsStringAsync());
+
+    /// <summary>
+    /// Reads an RFC 9457 answer: asserts it is application/problem+json and carries no stack trace, and returns its
+    /// status, its type's last segment (e.g. <c>line-arithmetic</c>) and its body.
+    /// </summary>
+    public static async Task<(System.Net.HttpStatusCode Status, string Type, JObject Body)> ProblemAsync(HttpResponseMessage r)
+    {
+        var text = await r.Content.ReadAsStringAsync();
+        Assert.True(r.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{(int)r.StatusCode}: {text}");
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal); // never a stack trace
+        var body = JObject.Parse(text);
+        return (r.StatusCode, ((string)body["type"]!).Replace("https://gateway.example.org/problems/", "", StringComparison.Ordinal), body);
+    }
 }

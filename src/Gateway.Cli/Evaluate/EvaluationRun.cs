@@ -81,11 +81,10 @@ public sealed class EvaluationRun(RulePackSet? basePacks, RulePack? basePack, Ru
     /// <summary>Where in the scenario a rejection points, as a JSON path (<c>$.encounter.lines[0].amount</c>).</summary>
     public static string PathOf(Rejection r)
     {
-        if (r.Pointer is { Length: > 0 } pointer)
+        if (r.RequestPointer is { } pointer)
         {
-            var segments = pointer.Split('/', StringSplitOptions.RemoveEmptyEntries);
-            var sb = new System.Text.StringBuilder(segments is ["member", ..] ? "$" : "$.encounter");
-            foreach (var segment in segments)
+            var sb = new System.Text.StringBuilder("$");
+            foreach (var segment in pointer.Split('/', StringSplitOptions.RemoveEmptyEntries))
             {
                 if (segment.All(char.IsAsciiDigit)) sb.Append('[').Append(segment).Append(']');
                 else sb.Append('.').Append(segment);

@@ -73,8 +73,7 @@ public sealed class ScenarioSource(TextReader input, bool jsonLines, Dictionary<
                         if (reader.TokenType != JsonToken.StartObject)
                         {
                             // A value that is not a scenario (1, null, "x", [...]): reported, and the reading goes on.
-                            notScenario = Describe(reader.TokenType);
-                            reader.Skip();
+                            notScenario = Describe(JToken.ReadFrom(reader).Type);
                         }
                         else o = JObject.Load(reader);
                     }
@@ -104,12 +103,6 @@ public sealed class ScenarioSource(TextReader input, bool jsonLines, Dictionary<
     {
         JTokenType.Array => "an array", JTokenType.Null => "null", JTokenType.String => "a string",
         JTokenType.Integer or JTokenType.Float => "a number", JTokenType.Boolean => "true or false", _ => t.ToString(),
-    };
-
-    private static string Describe(JsonToken t) => t switch
-    {
-        JsonToken.StartArray => "an array", JsonToken.Null => "null", JsonToken.String => "a string",
-        JsonToken.Integer or JsonToken.Float => "a number", JsonToken.Boolean => "true or false", _ => t.ToString(),
     };
 
     private static ScenarioInput Parse(int index, JObject o)

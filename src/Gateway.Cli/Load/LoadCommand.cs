@@ -45,6 +45,9 @@ public static class LoadCommand
         return command;
     }
 
+    /// <summary>The four seed regions, in the order synthetic members are spread over them (member i is of region i % 4).</summary>
+    private static readonly string[] Regions = ["440300", "441900", "511300", "350200"];
+
     private static readonly (string Hospital, string Home)[] Routes =
     [
         ("H440300001", "511300"), ("H440300002", "441900"), ("H511300001", "440300"), ("H350200001", "511300"), ("H441900001", "350200"),
@@ -55,11 +58,10 @@ public static class LoadCommand
     private static async Task RegisterMembersAsync(string storage, int count, CancellationToken ct)
     {
         var store = new MemberStore(new GatewayStorage(storage));
-        var regions = new[] { "440300", "441900", "511300", "350200" };
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct }, async (i, token) =>
         {
-            var home = Gateway.Domain.RegionCode.Parse(regions[i % 4]);
-            var filings = regions.Where(r => r != home.Value).Select(r => new Gateway.Domain.Filing(Gateway.Domain.RegionCode.Parse(r), new DateOnly(2026, 1, 1), null)).ToList();
+            var home = Gateway.Domain.RegionCode.Parse(Regions[i % 4]);
+            var filings = Regions.Where(r => r != home.Value).Select(r => new Gateway.Domain.Filing(Gateway.Domain.RegionCode.Parse(r), new DateOnly(2026, 1, 1), null)).ToList();
             await store.UpsertProfileAsync(new Gateway.Domain.MemberProfile($"LM{home}{i / 4:D6}", home, i % 3 == 0 ? Gateway.Domain.InsuranceType.Employee : Gateway.Domain.InsuranceType.Resident,
                 i % 7 == 0, new DateOnly(1950 + i % 60, 1 + i % 12, 1 + i % 28), 1 + i % 20, Gateway.Domain.AssistanceCategory.None, i % 2 == 0, [], filings, 500m, Gateway.Domain.MemberStatus.Active), token);
         });
@@ -69,7 +71,7 @@ public static class LoadCommand
     {
         var baseUri = new Uri(url);
         if (!baseUri.IsLoopback) { Console.Error.WriteLine("load runs against a loopback gateway only."); return 2; }
-        storage ??= File.Exists(".tools/run/connection") ? File.ReadAllText(".tools/run/connection").Trim() : null;
+        storage ??= LocalGateway.StorageConnection();
         var secrets = Newtonsoft.Json.JsonConvert.DeserializeObject<Dictionary<string, string>>(File.ReadAllText(keysFile))!;
         var template = File.ReadAllText("data/demo/settlement-A.json");
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = hospitals * 2 }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(60) };
@@ -93,7 +95,7 @@ public static class LoadCommand
             {
                 (hospital, home) = Routes[i % Routes.Length];
                 var slot = (i * 7919) % syntheticMembers;                  // spread over the members of that home region
-                var index = slot - slot % 4 + Array.IndexOf(new[] { "440300", "441900", "511300", "350200" }, home);
+                var index = slot - slot % 4 + Array.IndexOf(Regions, home);
                 member = $"LM{home}{index / 4:D6}";
             }
             var body = template.Replace("__ID__", $"{run}-{i}", StringComparison.Ordinal).Replace("\"511300\"", $"\"{home}\"", StringComparison.Ordinal).Replace("M511300001", member, StringComparison.Ordinal);

@@ -15,7 +15,7 @@ public static class VerifyCommand
         command.SetAction(async (parse, ct) =>
         {
             var connection = parse.GetValue(storage) ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage")
-                ?? (File.Exists(".tools/run/connection") ? File.ReadAllText(".tools/run/connection").Trim() : null);
+                ?? LocalGateway.StorageConnection();
             if (string.IsNullOrEmpty(connection))
             {
                 Console.Error.WriteLine("Give --storage, set AzureWebJobsStorage, or run ./gateway up first.");

@@ -22,6 +22,12 @@ public enum RejectionCode
 
 public sealed record Rejection(RejectionCode Code, string Detail, string? Pointer = null)
 {
+    /// <summary>
+    /// The JSON Pointer into the whole request: the engine's pointers are relative to the encounter
+    /// (<c>/lines/0/amount</c>), except those that already name the member (<c>/member/homeRegion</c>).
+    /// </summary>
+    public string? RequestPointer => Pointer is null ? null : Pointer.StartsWith("/member/", StringComparison.Ordinal) ? Pointer : "/encounter" + Pointer;
+
     /// <summary>kebab-case name, e.g. <c>line-arithmetic</c>.</summary>
     public string Name => NameOf(Code);
 

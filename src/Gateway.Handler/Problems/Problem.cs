@@ -61,8 +61,7 @@ public static class Problems
         new(r.Name, 422, "The settlement was rejected", r.Detail)
         {
             SettlementId = settlementId,
-            // Engine pointers are relative to the encounter, except those already naming the member.
-            Errors = r.Pointer is null ? null : [new FieldError(r.Pointer.StartsWith("/member/", StringComparison.Ordinal) ? r.Pointer : "/encounter" + r.Pointer, r.Detail)],
+            Errors = r.RequestPointer is { } pointer ? [new FieldError(pointer, r.Detail)] : null,
         };
 
     public static Problem Rejection(string code, string detail, string settlementId) =>

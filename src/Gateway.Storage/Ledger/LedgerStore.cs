@@ -512,8 +512,8 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
     /// <summary>Every journal (verification only: a full scan).</summary>
     public async IAsyncEnumerable<JournalEntry> AllJournalsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var e in _ledger.QueryAsync<TableEntity>(x => x.RowKey.CompareTo("journal-") >= 0 && x.RowKey.CompareTo("journal-~") < 0, cancellationToken: ct).ConfigureAwait(false))
-            yield return LedgerRows.FromEntity(e);
+        await foreach (var (key, entry, problem) in AllJournalRowsAsync(ct).ConfigureAwait(false))
+            yield return entry ?? throw new InvalidOperationException($"Journal row {key}: {problem}");
     }
 
     /// <summary>
