@@ -29,6 +29,17 @@ param maximumInstances int = 20
 @allowed(['Standard', 'Premium'])
 param serviceBusSku string = 'Standard'
 
+@description('The largest message the code sends, in KB (Gateway.Messaging.ClaimCheck: bodies over 32 KiB are claim-checked, so no message exceeds 192 KB even re-indented by the host). Premium queues are set to take it; Standard takes 256 KB, which is the floor.')
+@minValue(192)
+@maxValue(1024)
+param maxMessageSizeInKilobytes int = 256
+
+@description('Blob container of claim-checked message bodies (ClaimCheckContainer).')
+param claimCheckContainer string = 'message-claims'
+
+@description('Days a claim-checked body is kept (a message lives at most its queue TTL plus dead-letter handling).')
+param claimCheckRetentionDays int = 30
+
 @description('Premium messaging units (ignored for Standard).')
 param serviceBusCapacity int = 1
 
@@ -140,6 +151,8 @@ module storage 'modules/storage.bicep' = {
     location: location
     name: names.storage
     tables: tables
+    claimCheckContainer: claimCheckContainer
+    claimCheckRetentionDays: claimCheckRetentionDays
     contentShares: stagingSlot ? [names.site, '${names.site}-staging'] : [names.site]
   }
 }
@@ -153,6 +166,7 @@ module serviceBus 'modules/servicebus.bicep' = {
     capacity: serviceBusCapacity
     queues: concat(homeQueues, sharedQueues)
     maxDeliveryCount: maxDeliveryCount
+    maxMessageSizeInKilobytes: maxMessageSizeInKilobytes
   }
 }
 
@@ -195,6 +209,7 @@ module functionApp 'modules/functionapp.bicep' = {
     keyVaultName: keyVault.outputs.name
     insightsConnectionString: monitoring.outputs.connectionString
     maxDeliveryCount: maxDeliveryCount
+    claimCheckContainer: claimCheckContainer
     settlementTimeoutSeconds: settlementTimeoutSeconds
     redispatchAfterSeconds: redispatchAfterSeconds
     sweepSchedule: sweepSchedule

@@ -17,6 +17,7 @@ param keyVaultName string
 @secure()
 param insightsConnectionString string
 param maxDeliveryCount int
+param claimCheckContainer string
 param settlementTimeoutSeconds int
 param nationalDirectoryBaseUrl string
 param nationalDirectoryTimeoutSeconds int
@@ -56,8 +57,10 @@ var fixedSettings = {
   ServiceBusConnection__clientId: identityClientId
   // The handler's table client takes a connection string (Gateway.Storage.GatewayStorage), from Key Vault.
   TableStorageConnection: '${kvRef}storage-connection)'
-  // Function key of Dispatch (authLevel function), which the handler calls on the host.
-  DispatchFunctionKey: '${kvRef}dispatch-function-key)'
+  // The handler sends its own messages (intake, sweep, dead-letter path) with the Service Bus SDK over the same
+  // identity-based connection (Gateway.Messaging.MessagingFactory); claim-checked bodies go to this blob container.
+  QueueTransport: 'ServiceBus'
+  ClaimCheckContainer: claimCheckContainer
   MaxDeliveryCount: string(maxDeliveryCount)
   SettlementTimeoutSeconds: string(settlementTimeoutSeconds)
   RedispatchAfterSeconds: string(redispatchAfterSeconds)

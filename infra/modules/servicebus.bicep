@@ -9,6 +9,8 @@ param capacity int
 @description('Objects { name, ttl } (ttl: ISO 8601 duration).')
 param queues array
 param maxDeliveryCount int
+@description('The largest message the code sends (KB); Premium queues are set to it, Standard is fixed at 256 KB.')
+param maxMessageSizeInKilobytes int
 
 resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
   name: name
@@ -39,6 +41,9 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = [fo
     // Standard: 16 partitions per queue lift its throughput ceiling; Premium scales by messaging units instead.
     enablePartitioning: sku == 'Standard'
     maxSizeInMegabytes: sku == 'Standard' ? 5120 : 81920
+    // Standard is 256 KB a message, fixed; Premium takes up to 100 MB when told. The code keeps every message under 192 KB
+    // (claim check), so 256 is enough on both tiers (tests/Gateway.Deploy.Tests holds the two together).
+    maxMessageSizeInKilobytes: sku == 'Premium' ? maxMessageSizeInKilobytes : null
   }
 }]
 

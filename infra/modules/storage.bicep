@@ -3,6 +3,9 @@
 param location string
 param name string
 param tables array
+@description('Container of claim-checked message bodies (the handler writes and reads it; Gateway.Messaging.ClaimCheck).')
+param claimCheckContainer string
+param claimCheckRetentionDays int
 @description('Content shares of the Function App: production and each deployment slot need their own.')
 param contentShares array
 
@@ -30,6 +33,38 @@ resource table 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-0
   parent: tableService
   name: t
 }]
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource claims 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: claimCheckContainer
+  properties: { publicAccess: 'None' }
+}
+
+// Claim-checked bodies are read within a message's life (queue TTL, then dead-letter handling): deleted after that.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'expire-message-claims'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['${claimCheckContainer}/'] }
+            actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: claimCheckRetentionDays } } }
+          }
+        }
+      ]
+    }
+  }
+}
 
 resource fileService 'Microsoft.Storage/storageAccounts/fileServices@2023-05-01' = {
   parent: account

@@ -6,6 +6,7 @@ using Gateway.Handler.Intake;
 using Gateway.Handler.Reference;
 using Gateway.Handler.Replies;
 using Gateway.Handler.Security;
+using Gateway.Messaging;
 using Gateway.Storage;
 
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -51,11 +52,27 @@ services.AddHttpClient<NationalDirectory>(c => c.Timeout = TimeSpan.FromSeconds(
 services.AddSingleton<ReconciliationStore>();
 services.AddSingleton<ClosePeriodFunction>();
 services.AddSingleton(new ClearingUsers(settings.DataDirectory, builder.Configuration, settings.Demo));
-services.AddHttpClient<Dispatcher>(c => c.Timeout = TimeSpan.FromSeconds(10));
+// The messaging port: the Service Bus SDK in Azure, the Azurite queues of the local host otherwise (QueueTransport).
+string? Setting(string name) => builder.Configuration[name];
+services.AddSingleton(MessagingFactory.ClaimCheck(settings.StorageConnection, Setting));
+if (settings.Transport == QueueTransport.ServiceBus)
+{
+    services.AddSingleton(_ => MessagingFactory.ServiceBusClient(Setting));
+    services.AddSingleton<IMessageSender>(sp => new ServiceBusMessageSender(sp.GetRequiredService<Azure.Messaging.ServiceBus.ServiceBusClient>()));
+}
+else
+{
+    var wake = builder.Configuration["LocalHostWakeUrl"] is { Length: > 0 } wakeUrl
+        ? new LocalQueueWake(new HttpClient { Timeout = TimeSpan.FromSeconds(2) }, new Uri(wakeUrl), builder.Configuration["LocalHostWakeKey"] ?? "")
+        : null;
+    services.AddSingleton<IMessageSender>(sp => new StorageQueueMessageSender(MessagingFactory.StorageQueues(Setting), sp.GetRequiredService<TimeProvider>(), wake));
+}
+services.AddSingleton<Dispatcher>();
 
 var app = builder.Build();
 var storage = app.Services.GetRequiredService<GatewayStorage>();
 await storage.EnsureCreatedAsync();
+await app.Services.GetRequiredService<ClaimCheck>().EnsureAsync(CancellationToken.None);
 if (settings.Demo) await DemoData.LoadAsync(settings.DataDirectory, app.Services.GetRequiredService<MemberStore>(), CancellationToken.None);
 if (faults is not null) faults.Armed = true;
 
@@ -90,34 +107,47 @@ ClearingApi.Map(app);
 ClearingPages.Map(app);
 
 // Invocation functions: POST /{FunctionName} with {"Data","Metadata"} → {"Outputs","Logs","ReturnValue"}.
-app.MapPost("/Dispatch", async (HttpRequest r, RulePackSet packs, CancellationToken ct) =>
-    DispatchFunction.Handle(await InvocationRequest.ReadAsync(r, ct), packs).ToResult());
 app.MapPost("/EvaluateHome{region}", (HttpRequest r, string region, EvaluateHomeFunction f, DeadLetterRecorder d, CancellationToken ct) =>
-    Invoke(r, "EvaluateHome" + region, d, (inv, c) => f.HandleAsync(region, inv, c), ct));
+    Invoke(r, "EvaluateHome" + region, d, app.Logger, (inv, c) => f.HandleAsync(region, inv, c), ct));
 app.MapPost("/ApplyReply", (HttpRequest r, ApplyReplyFunction f, DeadLetterRecorder d, CancellationToken ct) =>
-    Invoke(r, "ApplyReply", d, f.HandleAsync, ct));
+    Invoke(r, "ApplyReply", d, app.Logger, f.HandleAsync, ct));
 app.MapPost("/NotifyHospital", (HttpRequest r, NotifyHospitalFunction f, DeadLetterRecorder d, CancellationToken ct) =>
-    Invoke(r, "NotifyHospital", d, f.HandleAsync, ct));
-app.MapPost("/SweepSettlements", async (SweepSettlementsFunction f, CancellationToken ct) => (await f.HandleAsync(ct)).ToResult());
-app.MapPost("/ClosePeriod", async (ClosePeriodFunction f, CancellationToken ct) => (await f.HandleAsync(ct)).ToResult());
+    Invoke(r, "NotifyHospital", d, app.Logger, f.HandleAsync, ct));
+app.MapPost("/SweepSettlements", (HttpRequest r, SweepSettlementsFunction f, CancellationToken ct) =>
+    Invoke(r, "SweepSettlements", null, app.Logger, (_, c) => f.HandleAsync(c), ct));
+app.MapPost("/ClosePeriod", (HttpRequest r, ClosePeriodFunction f, CancellationToken ct) =>
+    Invoke(r, "ClosePeriod", null, app.Logger, (_, c) => f.HandleAsync(c), ct));
 
 app.MapFallback((HttpContext c) => Gateway.Handler.Problems.Problems.NotFound($"No route {c.Request.Method} {c.Request.Path}.").ToResult());
 
 app.Run();
 
-static async Task<IResult> Invoke(HttpRequest request, string function, DeadLetterRecorder deadLetters,
+// A failing invocation answers 500, so the host abandons the message (redelivered, then dead-lettered by the broker). The
+// real host reads an invocation's Logs only after EnsureSuccessStatusCode, so a failure is written to the handler's own log
+// (stdout, which the host collects) here; the 500's Logs repeat it, without internals, for the local host's console.
+static async Task<IResult> Invoke(HttpRequest request, string function, DeadLetterRecorder? deadLetters, ILogger log,
     Func<InvocationRequest, CancellationToken, Task<InvocationResult>> handle, CancellationToken ct)
 {
-    var invocation = await InvocationRequest.ReadAsync(request, ct);
+    InvocationRequest invocation;
+    try
+    {
+        invocation = await InvocationRequest.ReadAsync(request, ct);
+    }
+    catch (Newtonsoft.Json.JsonException)
+    {
+        log.LogError("{Function}: the invocation payload is not JSON.", function);
+        return Results.Text("{\"Outputs\":{},\"Logs\":[\"the invocation payload is not JSON\"]}", "application/json", System.Text.Encoding.UTF8, 400);
+    }
     try
     {
         return (await handle(invocation, ct)).ToResult();
     }
     catch (Exception e) when (e is not OperationCanceledException)
     {
-        await deadLetters.RecordIfLastAsync(function, invocation, e, ct);
+        log.LogError(e, "{Function} failed on delivery {Delivery} of message {MessageId}", function, invocation.DeliveryCount, invocation.MessageId);
+        if (deadLetters is not null) await deadLetters.RecordIfLastAsync(function, invocation, e, ct);
         var failed = new InvocationResult();
-        failed.Logs.Add($"{function} failed on delivery {invocation.DeliveryCount}: {e.GetType().Name}: {e.Message}");
+        failed.Logs.Add($"{function} failed on delivery {invocation.DeliveryCount}: {FailureText.Describe(e)}");
         return Results.Text(Newtonsoft.Json.JsonConvert.SerializeObject(failed), "application/json", System.Text.Encoding.UTF8, 500);
     }
 }

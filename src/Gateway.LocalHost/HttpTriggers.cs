@@ -15,7 +15,7 @@ public static class HttpTriggers
         "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Host", "Content-Length", "Proxy-Connection", "TE", "Trailer",
     };
 
-    public static void Map(WebApplication app, FunctionApp functions, HttpClient handler, Invoker invoker)
+    public static void Map(WebApplication app, FunctionApp functions, HttpClient handler, Invoker invoker, FunctionKeys keys)
     {
         foreach (var f in functions.Functions)
         {
@@ -24,17 +24,33 @@ public static class HttpTriggers
             var route = "/" + functions.RoutePrefix + "/" + (trigger.Get("route") ?? f.Name);
             var methods = (trigger.Raw["methods"] as JArray)?.Select(m => m.ToString().ToUpperInvariant()).ToArray() ?? ["GET", "POST"];
             var forward = functions.ForwardHttp && f.IsHttpOnly;
-            app.MapMethods(route, methods, forward
-                ? context => ForwardAsync(context, handler)
-                : context => InvokeAsync(context, f, trigger, invoker));
+            var level = FunctionKeys.Level(trigger.Get("authLevel"));
+            RequestDelegate run = forward
+                ? context => ForwardAsync(context, handler, f.Name)
+                : context => InvokeAsync(context, f, trigger, invoker);
+            app.MapMethods(route, methods, async context =>
+            {
+                // authLevel function / admin: a key in x-functions-key or ?code=, as the host checks it; anonymous passes.
+                if (!keys.Allows(level, context.Request))
+                {
+                    await LocalProblems.WriteAsync(context, 401, "unauthorized", "Unauthorized", $"Function {f.Name} needs a function key (x-functions-key header or code query parameter).");
+                    return;
+                }
+                await run(context);
+            });
         }
     }
 
-    private static async Task ForwardAsync(HttpContext context, HttpClient handler)
+    /// <summary>
+    /// A forwarded HTTP trigger (enableForwardingHttpRequest), as the real host forwards it (HttpRequestExtensions.ToHttpRequestMessage):
+    /// the body is copied only when Content-Length is over 0 (a chunked body arrives empty), the headers are copied, and the
+    /// host adds its version, the invocation id and its User-Agent.
+    /// </summary>
+    private static async Task ForwardAsync(HttpContext context, HttpClient handler, string functionName)
     {
         var request = context.Request;
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Path + request.QueryString);
-        if (request.ContentLength > 0 || request.Headers.ContainsKey("Transfer-Encoding"))
+        if (request.ContentLength > 0)
         {
             message.Content = new StreamContent(request.Body);
         }
@@ -47,6 +63,9 @@ public static class HttpTriggers
                 message.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
             }
         }
+        message.Headers.Remove("x-azure-functions-invocationid");
+        message.Headers.TryAddWithoutValidation("x-azure-functions-hostversion", "4");
+        message.Headers.TryAddWithoutValidation("x-azure-functions-invocationid", Guid.NewGuid().ToString());
         HttpResponseMessage response;
         try
         {
@@ -54,7 +73,7 @@ public static class HttpTriggers
         }
         catch (HttpRequestException)
         {
-            context.Response.StatusCode = 502;
+            await LocalProblems.WriteAsync(context, 502, "bad-gateway", "Bad Gateway", $"The handler did not answer for {functionName}.");
             return;
         }
         using (response)
@@ -99,7 +118,7 @@ public static class HttpTriggers
         var outcome = await invoker.InvokeAsync(f, new JObject { [trigger.Name] = req }, metadata, context.RequestAborted);
         if (!outcome.Succeeded)
         {
-            context.Response.StatusCode = 500;
+            await LocalProblems.WriteAsync(context, 500, "internal", "Internal Server Error", $"Function {f.Name} failed.");
             return;
         }
         await invoker.SendQueueOutputsAsync(f, outcome.Outputs, context.RequestAborted);
@@ -117,10 +136,5 @@ public static class HttpTriggers
             await context.Response.WriteAsync(resBody.Type == JTokenType.String ? (string)resBody! : resBody.ToString(Newtonsoft.Json.Formatting.None), context.RequestAborted);
     }
 
-    public static JObject Sys(string name) => new()
-    {
-        ["MethodName"] = name,
-        ["UtcNow"] = DateTime.UtcNow.ToString("O"),
-        ["RandGuid"] = Guid.NewGuid().ToString(),
-    };
+    public static JObject Sys(string name) => HostContract.Sys(name, DateTimeOffset.UtcNow, Guid.NewGuid());
 }

@@ -21,7 +21,9 @@ void Log(string line) => Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {lin
 var storage = settings["AzureWebJobsStorage"] ?? throw new InvalidOperationException("Set AzureWebJobsStorage (the Azurite connection string).");
 var queueConnection = settings["ServiceBusConnection"] is { } sb && sb.Contains("QueueEndpoint", StringComparison.Ordinal) ? sb : storage;
 var queues = new QueueServiceClient(queueConnection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
-var claims = new ClaimCheck(new Azure.Storage.Blobs.BlobServiceClient(queueConnection));
+var keys = FunctionKeys.From(settings);
+var stats = new QueueStatistics();
+var signals = new QueueSignals();
 
 // Not disposed: SIGTERM's ProcessExit may fire after Main has returned.
 var stopping = new CancellationTokenSource();
@@ -41,21 +43,48 @@ var queueNames = functions.Functions.SelectMany(f => f.Bindings)
 foreach (var name in queueNames)
 {
     await queues.GetQueueClient(name).CreateIfNotExistsAsync(cancellationToken: stopping.Token);
-    await queues.GetQueueClient(name + "-poison").CreateIfNotExistsAsync(cancellationToken: stopping.Token);
+    await queues.GetQueueClient(Gateway.Messaging.LocalQueueEnvelope.DeadLetterQueueName(name)).CreateIfNotExistsAsync(cancellationToken: stopping.Token);
 }
 
-await claims.EnsureAsync(stopping.Token);
+// The handler sends its own messages (QueueTransport StorageQueues: to these Azurite queues) and may wake a pump at once.
+if (settings["QueueTransport"] is null) settings.Set("QueueTransport", "StorageQueues");
+settings.Set("LocalHostWakeUrl", $"http://127.0.0.1:{port}/");
+settings.Set("LocalHostWakeKey", keys.MasterKey);
 await using var handler = await HandlerProcess.StartAsync(Path.GetFullPath(handlerPath), Path.GetDirectoryName(Path.GetFullPath(handlerPath))!, settings, port, stopping.Token);
 Log($"handler listening on 127.0.0.1:{handler.Port}");
 using var handlerClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{handler.Port}"), Timeout = TimeSpan.FromSeconds(230) };
-var invoker = new Invoker(handlerClient, queues, claims, settings, new QueueSignals(), Log);
+var invoker = new Invoker(handlerClient, queues, settings, signals, stats, Log);
 
 var builder = WebApplication.CreateSlimBuilder();
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 builder.Logging.ClearProviders();
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024 * 1024);
 var app = builder.Build();
-HttpTriggers.Map(app, functions, handlerClient, invoker);
+// The host's own answers (no route, a method the route does not take) are problem+json like the handler's.
+app.UseStatusCodePages(async context =>
+{
+    var c = context.HttpContext;
+    if (c.Response.StatusCode == 405) await LocalProblems.WriteAsync(c, 405, "method-not-allowed", "Method not allowed", $"{c.Request.Method} is not allowed on {c.Request.Path}.");
+    else if (c.Response.StatusCode == 404) await LocalProblems.WriteAsync(c, 404, "not-found", "Not found", $"No route {c.Request.Method} {c.Request.Path}.");
+    else if (c.Response.StatusCode == 400) await LocalProblems.WriteAsync(c, 400, "bad-request", "Bad request", "The request could not be read.");
+});
+HttpTriggers.Map(app, functions, handlerClient, invoker, keys);
+// Host administration (master key), like the real host's /admin routes: wake a pump (the handler after a send; carries no
+// message) and the per-queue figures (messages, largest body, dead letters).
+app.MapPost("/admin/host/queues/{queue}/wake", (HttpRequest r, string queue) =>
+{
+    if (!keys.Allows(AuthLevel.Admin, r)) return Results.Problem(statusCode: 401, title: "Unauthorized", type: "https://gateway.example.org/problems/unauthorized", detail: "The master key is needed.");
+    signals.Notify(queue);
+    return Results.NoContent();
+});
+app.MapGet("/admin/host/queues", (HttpRequest r) =>
+{
+    if (!keys.Allows(AuthLevel.Admin, r)) return Results.Problem(statusCode: 401, title: "Unauthorized", type: "https://gateway.example.org/problems/unauthorized", detail: "The master key is needed.");
+    return Results.Json(stats.Snapshot.ToDictionary(kv => kv.Key, kv => new
+    {
+        received = kv.Value.Received, largestBodyBytes = kv.Value.LargestBodyBytes, sent = kv.Value.Sent, largestSentBytes = kv.Value.LargestSentBytes, deadLettered = kv.Value.DeadLettered,
+    }));
+});
 
 var background = new List<Task>();
 foreach (var f in functions.Functions)
@@ -65,7 +94,7 @@ foreach (var f in functions.Functions)
     switch (trigger.Type)
     {
         case "serviceBusTrigger" or "queueTrigger":
-            var pump = new QueuePump(f, trigger, queues, invoker, settings, functions.MaxConcurrentCalls, Log);
+            var pump = new QueuePump(f, trigger, queues, invoker, settings, functions.MaxConcurrentCalls, stats, Log);
             background.Add(Task.Run(() => pump.RunAsync(stopping.Token)));
             break;
         case "timerTrigger":

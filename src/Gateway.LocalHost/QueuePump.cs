@@ -1,16 +1,18 @@
+using System.Text;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
+using Gateway.Messaging;
 
 namespace Gateway.LocalHost;
 
 /// <summary>
-/// A serviceBusTrigger (or queueTrigger) on an Azurite queue of the same name, with Service Bus semantics: peek-lock
-/// (visibility timeout), DeliveryCount in the metadata, abandon on failure with a short backoff, and dead-lettering
-/// to <c>{queue}-poison</c> after MaxDeliveryCount deliveries with the reason.
+/// A serviceBusTrigger on the Azurite queue of the same name, with the broker's semantics as the handler can see them:
+/// peek-lock (visibility timeout = the queue's lock duration), DeliveryCount, abandon on failure (visible again at once, as
+/// Service Bus makes an abandoned message), and after MaxDeliveryCount deliveries the broker's dead-lettering to the
+/// queue's dead-letter sub-queue (<c>{queue}-deadletter</c>, <see cref="LocalQueueEnvelope"/> with
+/// <c>DeadLetterReason</c> = <c>MaxDeliveryCountExceeded</c>). Invocations are shaped by <see cref="HostContract"/>.
 /// </summary>
-public sealed class QueuePump(FunctionDefinition function, Binding trigger, QueueServiceClient queues, Invoker invoker, Settings settings, int maxConcurrent, Action<string> log)
+public sealed class QueuePump(FunctionDefinition function, Binding trigger, QueueServiceClient queues, Invoker invoker, Settings settings, int maxConcurrent, QueueStatistics stats, Action<string> log)
 {
     public static readonly TimeSpan LockDuration = TimeSpan.FromSeconds(60);
 
@@ -18,10 +20,12 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
 
     private int MaxDeliveryCount => int.TryParse(settings["MaxDeliveryCount"], out var m) ? m : 5;
 
+    private long _sequence;
+
     public async Task RunAsync(CancellationToken ct)
     {
         var queue = queues.GetQueueClient(QueueName);
-        var poison = queues.GetQueueClient(QueueName + "-poison");
+        var deadLetters = queues.GetQueueClient(LocalQueueEnvelope.DeadLetterQueueName(QueueName));
         var slots = new SemaphoreSlim(maxConcurrent);
         var idle = TimeSpan.FromMilliseconds(5);
         while (!ct.IsCancellationRequested)
@@ -41,7 +45,7 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
             }
             if (batch.Length == 0)
             {
-                // Woken at once when this host sends to the queue; otherwise poll with a back-off.
+                // Woken at once when a message is sent to the queue by this host or the handler; otherwise poll with a back-off.
                 if (await invoker.Signals.WaitAsync(QueueName, idle, ct)) idle = TimeSpan.FromMilliseconds(5);
                 else idle = TimeSpan.FromMilliseconds(Math.Min(200, idle.TotalMilliseconds * 2));
                 continue;
@@ -52,7 +56,7 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
                 await slots.WaitAsync(ct);
                 _ = Task.Run(async () =>
                 {
-                    try { await ProcessAsync(queue, poison, message, ct); }
+                    try { await ProcessAsync(queue, deadLetters, message, ct); }
                     catch (Exception e) when (e is not OperationCanceledException) { log($"[{function.Name}] {e.Message}"); }
                     finally { slots.Release(); }
                 }, CancellationToken.None);
@@ -60,26 +64,18 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
         }
     }
 
-    private async Task ProcessAsync(QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken ct)
+    private async Task ProcessAsync(QueueClient queue, QueueClient deadLetters, QueueMessage message, CancellationToken ct)
     {
         var raw = message.Body.ToString();
-        var body = await invoker.Claims.UnwrapAsync(raw, ct);
+        var envelope = LocalQueueEnvelope.Parse(raw, message.MessageId, message.InsertedOn ?? DateTimeOffset.UtcNow);
         var deliveryCount = (int)message.DequeueCount;
-        JToken data = body;
-        var metadata = new JObject
-        {
-            ["DeliveryCount"] = deliveryCount,
-            ["MessageId"] = message.MessageId,
-            ["EnqueuedTimeUtc"] = message.InsertedOn?.UtcDateTime.ToString("O"),
-            ["ExpiresAtUtc"] = message.ExpiresOn?.UtcDateTime.ToString("O"),
-            ["LockedUntilUtc"] = DateTime.UtcNow.Add(LockDuration).ToString("O"),
-            ["ContentType"] = "application/json",
-            ["UserProperties"] = new JObject(),
-            ["sys"] = HttpTriggers.Sys(function.Name),
-        };
-        var outcome = await invoker.InvokeAsync(function, new JObject { [trigger.Name] = data }, metadata, ct);
+        stats.Received(QueueName, Encoding.UTF8.GetByteCount(envelope.Body));
+        var (data, metadata) = HostContract.ServiceBus(function.Name, trigger.Name, envelope, deliveryCount, Interlocked.Increment(ref _sequence),
+            message.PopReceipt, DateTimeOffset.UtcNow.Add(LockDuration), DateTimeOffset.UtcNow, Guid.NewGuid());
+        var outcome = await invoker.InvokeAsync(function, data, metadata, ct);
         if (outcome.Succeeded)
         {
+            // Outputs first, then complete: at-least-once, as the host does.
             await invoker.SendQueueOutputsAsync(function, outcome.Outputs, ct);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
             if (Duplicates.Roll(settings))
@@ -87,30 +83,28 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
                 // Reliability harness: at-least-once delivery made visible (LocalHostDuplicateDeliveryRate).
                 await queue.SendMessageAsync(raw, ct);
                 invoker.Signals.Notify(QueueName);
-                log($"[{function.Name}] duplicate delivery injected for {message.MessageId}");
+                log($"[{function.Name}] duplicate delivery injected for {envelope.MessageId}");
             }
             return;
         }
-        var reason = outcome.Logs.LastOrDefault() ?? outcome.Error ?? "the handler failed";
         if (deliveryCount >= MaxDeliveryCount)
         {
-            var envelope = new JObject
+            // The broker's dead-lettering: reason and description as Service Bus writes them.
+            var dead = envelope with
             {
-                ["deadLetterReason"] = "MaxDeliveryCountExceeded",
-                ["deadLetterErrorDescription"] = reason,
-                ["deliveryCount"] = deliveryCount,
-                ["queue"] = QueueName,
-                ["messageId"] = message.MessageId,
-                ["body"] = raw,
+                DeadLetterReason = "MaxDeliveryCountExceeded",
+                DeadLetterErrorDescription = $"Message could not be consumed after {deliveryCount} delivery attempts.",
+                DeliveryCount = deliveryCount,
             };
-            await poison.SendMessageAsync(envelope.ToString(Formatting.None), ct);
+            await deadLetters.SendMessageAsync(dead.ToText(), ct);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
-            log($"[{function.Name}] dead-lettered message {message.MessageId} after {deliveryCount} deliveries: {reason}");
+            stats.DeadLettered(QueueName);
+            log($"[{function.Name}] dead-lettered message {envelope.MessageId} after {deliveryCount} deliveries ({outcome.Error})");
             return;
         }
-        // Abandon: visible again after a short backoff, like a Service Bus lock released.
-        var backoff = TimeSpan.FromMilliseconds(Math.Min(5000, 200 * deliveryCount));
-        await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: backoff, cancellationToken: ct);
+        // Abandon: the lock is released and the message is available again at once, as on Service Bus.
+        await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: ct);
+        invoker.Signals.Notify(QueueName);
     }
 
     /// <summary>Seeded random duplicate deliveries (settings LocalHostDuplicateDeliveryRate, LocalHostDuplicateSeed); off by default.</summary>
@@ -131,4 +125,41 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
         try { await Task.Delay(t, ct); }
         catch (OperationCanceledException) { }
     }
+}
+
+/// <summary>What the local host has seen per queue: messages received, the largest body (bytes, as Service Bus counts the size), dead letters.</summary>
+public sealed class QueueStatistics
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Entry> _queues = new(StringComparer.Ordinal);
+
+    public sealed class Entry
+    {
+        public long Received;
+        public long LargestBodyBytes;
+        public long DeadLettered;
+        public long Sent;
+        public long LargestSentBytes;
+    }
+
+    private Entry For(string q) => _queues.GetOrAdd(q, _ => new Entry());
+
+    public void Received(string queue, long bytes)
+    {
+        var e = For(queue);
+        Interlocked.Increment(ref e.Received);
+        long seen;
+        while (bytes > (seen = Interlocked.Read(ref e.LargestBodyBytes)) && Interlocked.CompareExchange(ref e.LargestBodyBytes, bytes, seen) != seen) { }
+    }
+
+    public void Sent(string queue, long bytes)
+    {
+        var e = For(queue);
+        Interlocked.Increment(ref e.Sent);
+        long seen;
+        while (bytes > (seen = Interlocked.Read(ref e.LargestSentBytes)) && Interlocked.CompareExchange(ref e.LargestSentBytes, bytes, seen) != seen) { }
+    }
+
+    public void DeadLettered(string queue) => Interlocked.Increment(ref For(queue).DeadLettered);
+
+    public IReadOnlyDictionary<string, Entry> Snapshot => _queues;
 }

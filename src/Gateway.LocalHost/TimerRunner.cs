@@ -1,5 +1,4 @@
 using Cronos;
-using Newtonsoft.Json.Linq;
 
 namespace Gateway.LocalHost;
 
@@ -24,20 +23,10 @@ public sealed class TimerRunner(FunctionDefinition function, Binding trigger, In
     private async Task<DateTime> FireAsync(CronExpression schedule, DateTime? last, CancellationToken ct)
     {
         var now = DateTime.UtcNow;
-        var timer = new JObject
-        {
-            ["Schedule"] = new JObject { ["AdjustForDST"] = true },
-            ["ScheduleStatus"] = new JObject
-            {
-                ["Last"] = (last ?? now).ToString("O"),
-                ["Next"] = schedule.GetNextOccurrence(now)?.ToString("O"),
-                ["LastUpdated"] = now.ToString("O"),
-            },
-            ["IsPastDue"] = false,
-        };
+        var (data, metadata) = HostContract.Timer(function.Name, trigger.Name, last, schedule.GetNextOccurrence(now), now, false, Guid.NewGuid());
         try
         {
-            var outcome = await invoker.InvokeAsync(function, new JObject { [trigger.Name] = timer }, new JObject { ["sys"] = HttpTriggers.Sys(function.Name) }, ct);
+            var outcome = await invoker.InvokeAsync(function, data, metadata, ct);
             if (outcome.Succeeded) await invoker.SendQueueOutputsAsync(function, outcome.Outputs, ct);
             else log($"[{function.Name}] timer invocation failed: {outcome.Error}");
         }

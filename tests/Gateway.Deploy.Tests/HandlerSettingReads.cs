@@ -18,6 +18,11 @@ public sealed class HandlerSettingReads
         var provider = new RecordingProvider(declaredSettings);
         var configuration = new ConfigurationBuilder().Add(new RecordingSource(provider)).Build();
         var settings = HandlerSettings.From(configuration);
+        // The messaging port's settings, read as Program reads them (QueueTransport is read by HandlerSettings).
+        string? Setting(string name) => configuration[name];
+        _ = Gateway.Messaging.MessagingFactory.ClaimCheck("UseDevelopmentStorage=true", Setting);
+        if (settings.Transport == Gateway.Messaging.QueueTransport.ServiceBus)
+            Gateway.Messaging.MessagingFactory.ServiceBusClient(Setting).DisposeAsync().AsTask().GetAwaiter().GetResult();
         var data = Path.Combine(RepoPaths.Root, "data");
         var hospitals = HospitalRegistry.Load(data, configuration, demo: false);
         _ = new ClearingUsers(data, configuration, demo: false);
@@ -49,7 +54,9 @@ public sealed class HandlerSettingReads
             foreach (var name in declared)
             {
                 Data[name.Replace("__", ":", StringComparison.Ordinal)] =
-                    name.EndsWith("Url", StringComparison.Ordinal) ? "https://declared.example/"
+                    name == "QueueTransport" ? "ServiceBus"
+                    : name.EndsWith("fullyQualifiedNamespace", StringComparison.Ordinal) ? "declared.servicebus.windows.net"
+                    : name.EndsWith("Url", StringComparison.Ordinal) ? "https://declared.example/"
                     : name.EndsWith("Seconds", StringComparison.Ordinal) || name.EndsWith("Count", StringComparison.Ordinal) ? "1"
                     : "declared";
             }

@@ -204,7 +204,7 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         var variables = (JObject)infra.ModuleTemplate("functionapp")["variables"]!;
         Assert.StartsWith("[format('@Microsoft.KeyVault(VaultName={0};SecretName='", (string)variables["kvRef"]!);
         // Secrets never sit in app settings: these resolve from Key Vault with the app's identity.
-        foreach (var name in new[] { "TableStorageConnection", "DispatchFunctionKey", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING" })
+        foreach (var name in new[] { "TableStorageConnection", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING" })
             Assert.Contains("variables('kvRef')", infra.FixedSettingValue(name));
         Assert.Contains("variables('kvRef')", (string)variables["hospitalKeySettings"]!);
         Assert.Contains("variables('kvRef')", (string)variables["clearingUserSettings"]!);

@@ -182,20 +182,19 @@ public sealed class EndToEndTests(GatewayHost host)
         var poisoned = new JObject { ["schemaVersion"] = 99, ["kind"] = "evaluate", ["settlementId"] = key }.ToString();
         await queues.GetQueueClient("eval-requests-511300").SendMessageAsync(poisoned);
 
+        // Dead-lettered the broker's way: the queue's dead-letter sub-queue, reason MaxDeliveryCountExceeded, read with the tools' reader.
+        await using var deadLetters = new Gateway.Messaging.StorageQueueDeadLetters(queues, TimeProvider.System);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        JObject? envelope = null;
-        while (envelope is null && DateTime.UtcNow < deadline)
+        Gateway.Messaging.DeadLetter? dead = null;
+        while (dead is null && DateTime.UtcNow < deadline)
         {
-            foreach (var m in (await queues.GetQueueClient("eval-requests-511300-poison").PeekMessagesAsync(32)).Value)
-            {
-                var o = JObject.Parse(m.Body.ToString());
-                if (((string?)o["body"])?.Contains(key, StringComparison.Ordinal) == true) envelope = o;
-            }
-            if (envelope is null) await Task.Delay(200);
+            dead = (await deadLetters.ListAsync("eval-requests-511300", 32, CancellationToken.None)).FirstOrDefault(d => d.Body.Contains(key, StringComparison.Ordinal));
+            if (dead is null) await Task.Delay(200);
         }
-        Assert.NotNull(envelope);
-        Assert.Equal(5, (int)envelope["deliveryCount"]!);
-        Assert.Contains("schemaVersion", (string)envelope["deadLetterErrorDescription"]!);
+        Assert.NotNull(dead);
+        Assert.Equal(5, dead.DeliveryCount);
+        Assert.Equal("MaxDeliveryCountExceeded", dead.Reason);
+        Assert.Equal(poisoned, dead.Body);
         var failed = await store.GetAsync("H440300001", id, CancellationToken.None);
         Assert.Equal(SettlementStatus.Failed, failed!.Status);
         Assert.Contains("dead-lettered", failed.FailureReason);

@@ -106,7 +106,7 @@ public sealed class FailedIsFinalTests(FastSweepGatewayHost host) : IClassFixtur
 
     private async Task<bool> PoisonedAsync(string queue, string key)
     {
-        foreach (var m in (await Queues.GetQueueClient(queue + "-poison").PeekMessagesAsync(32)).Value)
+        foreach (var m in (await Queues.GetQueueClient(Gateway.Messaging.LocalQueueEnvelope.DeadLetterQueueName(queue)).PeekMessagesAsync(32)).Value)
             if (m.Body.ToString().Contains(key, StringComparison.Ordinal)) return true;
         return false;
     }
@@ -305,8 +305,10 @@ public sealed class FailedIsFinalTests(FastSweepGatewayHost host) : IClassFixtur
     {
         var evaluator = new EvaluateHomeFunction(MemberStore, RulePackSet.Default,
             new NationalDirectory(new HttpClient(), new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>()).Build()),
+            new Gateway.Messaging.ClaimCheck(new Azure.Storage.Blobs.BlobServiceClient(G.Azurite.ConnectionString).GetBlobContainerClient("message-claims")),
             TimeProvider.System, NullLogger<EvaluateHomeFunction>.Instance);
-        var result = await evaluator.HandleAsync(Home, new InvocationRequest { Data = new JObject { ["msg"] = message } }, CancellationToken.None);
+        // As the real host sends a Service Bus body: JSON-encoded once more.
+        var result = await evaluator.HandleAsync(Home, new InvocationRequest { Data = new JObject { ["msg"] = Newtonsoft.Json.JsonConvert.SerializeObject(message) } }, CancellationToken.None);
         return (string)result.Outputs[EvaluateHomeFunction.ReplyBinding]!;
     }
 

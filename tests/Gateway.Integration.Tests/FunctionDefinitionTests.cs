@@ -40,24 +40,36 @@ public sealed class FunctionDefinitionTests
         var bindings = Definitions().SelectMany(d => d.Value.Select(b => (Function: d.Key, Binding: (JObject)b))).ToList();
         var sb = bindings.Where(x => ((string)x.Binding["type"]!).StartsWith("serviceBus", StringComparison.Ordinal)).ToList();
         Assert.All(sb, x => Assert.Equal("ServiceBusConnection", (string?)x.Binding["connection"]));
-        var written = sb.Where(x => (string)x.Binding["direction"]! == "out").Select(x => (string)x.Binding["queueName"]!).ToHashSet();
+        // Output bindings write the replies and callbacks; the handler's messaging port writes the evaluation requests.
+        var written = sb.Where(x => (string)x.Binding["direction"]! == "out").Select(x => (string)x.Binding["queueName"]!)
+            .Concat(FunctionRoutes.HomeRegions.Select(Gateway.Handler.Intake.Dispatcher.QueueFor)).ToHashSet();
         var read = sb.Where(x => (string)x.Binding["type"]! == "serviceBusTrigger").Select(x => (string)x.Binding["queueName"]!).ToHashSet();
         Assert.Equal(read.Order(), written.Order());
     }
 
     [Fact]
-    public void Each_home_region_has_its_queue_its_evaluator_and_a_dispatch_output()
+    public void No_http_function_has_a_queue_output_and_no_dispatch_function_exists()
+    {
+        // A message reaches a queue only from the handler's own code (after a hospital's signature) or a queue function's
+        // output: no HTTP route of the host can put one there (the forgeable internal/dispatch is gone).
+        foreach (var (name, bindings) in Definitions())
+        {
+            var http = bindings.Any(b => (string)b["type"]! == "httpTrigger");
+            var queueOut = bindings.Any(b => (string)b["direction"]! == "out" && (string)b["type"]! is "serviceBus" or "queue");
+            Assert.False(http && queueOut, $"{name} is an HTTP function with a queue output");
+        }
+        Assert.DoesNotContain("Dispatch", Definitions().Keys);
+    }
+
+    [Fact]
+    public void Each_home_region_has_its_queue_and_its_evaluator()
     {
         var defs = Definitions();
         foreach (var region in FunctionRoutes.HomeRegions)
         {
             var trigger = defs["EvaluateHome" + region].Single(b => (string)b["type"]! == "serviceBusTrigger");
             Assert.Equal("eval-requests-" + region, (string)trigger["queueName"]!);
-            foreach (var producer in new[] { "Dispatch", "SweepSettlements" })
-            {
-                var output = defs[producer].Single(b => (string?)b["name"] == "evalRequest" + region);
-                Assert.Equal("eval-requests-" + region, (string)output["queueName"]!);
-            }
+            Assert.Equal("eval-requests-" + region, Gateway.Handler.Intake.Dispatcher.QueueFor(region));
         }
         // Evaluators are one per rule pack: no folder without a pack, no pack without its folder.
         var evaluators = defs.Keys.Where(k => k.StartsWith("EvaluateHome", StringComparison.Ordinal)).Select(k => k["EvaluateHome".Length..]).Order(StringComparer.Ordinal);

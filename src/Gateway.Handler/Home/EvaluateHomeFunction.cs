@@ -11,7 +11,7 @@ namespace Gateway.Handler.Home;
 /// (holding the reply) commit in one transaction under ETags, so a redelivery finds the marker and re-sends
 /// the same reply, and two settlements of one member never lose an update.
 /// </summary>
-public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs, NationalDirectory directory, TimeProvider clock, ILogger<EvaluateHomeFunction> log)
+public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs, NationalDirectory directory, Gateway.Messaging.ClaimCheck claims, TimeProvider clock, ILogger<EvaluateHomeFunction> log)
 {
     public const string ReplyBinding = "reply";
     private const int MaxConflictRetries = 50;
@@ -19,7 +19,7 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
     public async Task<InvocationResult> HandleAsync(string region, InvocationRequest invocation, CancellationToken ct)
     {
         var result = new InvocationResult();
-        var message = GatewayJson.Deserialize<EvaluationRequestMessage>(invocation.MessageText("msg"));
+        var message = GatewayJson.Deserialize<EvaluationRequestMessage>(await claims.UnwrapAsync(invocation.MessageText("msg"), ct).ConfigureAwait(false));
         if (message.SchemaVersion != EvaluationRequestMessage.CurrentSchemaVersion)
             throw new InvalidOperationException($"Unsupported schemaVersion {message.SchemaVersion}.");
         if (message.HomeRegion != region)
@@ -31,7 +31,8 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
             "void" => await VoidAsync(message, ct).ConfigureAwait(false),
             _ => throw new InvalidOperationException($"Unknown message kind '{message.Kind}'."),
         };
-        result.Outputs[ReplyBinding] = reply;
+        // The reply is claim-checked like every queued body: the host re-indents a JSON output string before sending it.
+        result.Outputs[ReplyBinding] = await claims.WrapAsync(reply, ct).ConfigureAwait(false);
         result.Logs.Add($"{message.Kind} {message.SettlementId}: {(reply.Length > 0 ? "replied" : "")}");
         return result;
     }

@@ -24,7 +24,6 @@ public static class FunctionRoutes
         ("Reconcile", FunctionKind.ForwardedHttp),
         ("Clearing", FunctionKind.ForwardedHttp),
         ("ClearingPages", FunctionKind.ForwardedHttp),
-        ("Dispatch", FunctionKind.Invocation),
         .. HomeRegions.Select(r => ("EvaluateHome" + r, FunctionKind.Invocation)),
         ("ApplyReply", FunctionKind.Invocation),
         ("NotifyHospital", FunctionKind.Invocation),

@@ -7,10 +7,8 @@ public sealed class HandlerSettings
     public required string StorageConnection { get; init; }
     /// <summary>Where data/ (catalogs, hospitals, demo) lives; defaults to the executable's folder.</summary>
     public required string DataDirectory { get; init; }
-    /// <summary>Base URL of the Functions host this handler runs under (from WEBSITE_HOSTNAME), for the dispatch call.</summary>
-    public required Uri HostBaseUrl { get; init; }
-    /// <summary>The function key for internal/dispatch (<c>DispatchFunctionKey</c>); empty when anonymous.</summary>
-    public string DispatchKey { get; init; } = "";
+    /// <summary>Which adapter the messaging port uses (<c>QueueTransport</c>: <c>ServiceBus</c> or <c>StorageQueues</c>).</summary>
+    public required Gateway.Messaging.QueueTransport Transport { get; init; }
     /// <summary>Deliveries before the queue dead-letters a message (<c>MaxDeliveryCount</c>); on the last one a failure is recorded.</summary>
     public int MaxDeliveryCount { get; init; } = 5;
     /// <summary>A settlement still pending after this long is failed by the sweep (<c>SettlementTimeoutSeconds</c>).</summary>
@@ -23,14 +21,11 @@ public sealed class HandlerSettings
     public static HandlerSettings From(IConfiguration c)
     {
         var storage = c["TableStorageConnection"] ?? c["AzureWebJobsStorage"] ?? throw new InvalidOperationException("Set AzureWebJobsStorage (or TableStorageConnection).");
-        var host = c["WEBSITE_HOSTNAME"] ?? "127.0.0.1:7071";
-        var scheme = host.StartsWith("127.0.0.1", StringComparison.Ordinal) || host.StartsWith("localhost", StringComparison.Ordinal) ? "http" : "https";
         return new HandlerSettings
         {
             StorageConnection = storage,
             DataDirectory = c["GATEWAY_DATA_DIR"] ?? Path.Combine(AppContext.BaseDirectory, "data"),
-            HostBaseUrl = new Uri($"{scheme}://{host}/"),
-            DispatchKey = c["DispatchFunctionKey"] ?? "",
+            Transport = Gateway.Messaging.MessagingFactory.Transport(name => c[name]),
             MaxDeliveryCount = int.TryParse(c["MaxDeliveryCount"], out var m) ? m : 5,
             SettlementTimeout = TimeSpan.FromSeconds(double.TryParse(c["SettlementTimeoutSeconds"], out var t) ? t : 600),
             RedispatchAfter = TimeSpan.FromSeconds(double.TryParse(c["RedispatchAfterSeconds"], out var r) ? r : 60),

@@ -4,9 +4,13 @@ using Newtonsoft.Json.Linq;
 namespace Gateway.Handler.Hosting;
 
 /// <summary>
-/// The custom-handler invocation contract of the Azure Functions host: the host POSTs
-/// <c>{"Data": {binding: value}, "Metadata": {...}}</c> to <c>/{FunctionName}</c> and expects
-/// <c>{"Outputs": {binding: value}, "Logs": [...], "ReturnValue": ...}</c>.
+/// The custom-handler invocation contract of the Azure Functions host (docs/design.md, "The host contract"; fixtures in
+/// tests/Gateway.Integration.Tests/HostContract): the host POSTs <c>{"Data": {binding: value}, "Metadata": {...}}</c> to
+/// <c>/{FunctionName}</c> and expects <c>{"Outputs": {binding: value}, "Logs": [...], "ReturnValue": ...}</c>.
+/// The host builds every value with <c>ScriptInvocationContextExtensions.GetHttpScriptInvocationContextValue</c>: an object
+/// becomes a JSON object, anything else <c>JsonConvert.SerializeObject(value)</c>, so a string trigger value (a Service Bus
+/// body) arrives JSON-encoded once more, and metadata scalars arrive as strings (<c>DeliveryCount</c> = <c>"1"</c>,
+/// <c>MessageId</c> = <c>"\"…\""</c>).
 /// </summary>
 public sealed class InvocationRequest
 {
@@ -17,6 +21,11 @@ public sealed class InvocationRequest
     {
         using var reader = new StreamReader(request.Body);
         var text = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
+        return Parse(text);
+    }
+
+    public static InvocationRequest Parse(string text)
+    {
         using var json = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Decimal };
         var root = JObject.Load(json);
         return new InvocationRequest
@@ -27,19 +36,47 @@ public sealed class InvocationRequest
     }
 
     /// <summary>
-    /// A trigger's message body as text. The host passes a queue/Service Bus message either as a JSON string
-    /// holding the body or, when the body is JSON, as the parsed object: accept both.
+    /// A trigger's message body as text. The real host sends a string body as <c>JsonConvert.SerializeObject(body)</c>: a
+    /// JSON string whose content is the body with its quotes (<c>"\"{…}\""</c>); that layer is removed. A body the host
+    /// could turn into an object (never a string, for a Service Bus trigger without dataType) is taken as its JSON.
     /// </summary>
     public string MessageText(string binding)
     {
-        var token = Data[binding] ?? throw new InvalidOperationException($"The invocation has no '{binding}' data.");
-        return token.Type == JTokenType.String ? (string)token! : token.ToString(Formatting.None);
+        var token = Data[binding] ?? throw new InvocationContractException($"The invocation has no '{binding}' data.");
+        if (token.Type != JTokenType.String) return token.ToString(Formatting.None);
+        return Unquote((string)token!);
     }
 
-    /// <summary>Service Bus delivery count (1 on first delivery); storage queues call it DequeueCount.</summary>
-    public int DeliveryCount =>
-        Metadata.Value<int?>("DeliveryCount") ?? Metadata.Value<int?>("DequeueCount") ?? 1;
+    /// <summary>A metadata value as the host encodes it (a JSON-serialized scalar in a string), decoded; null when absent.</summary>
+    public string? MetadataText(string name)
+    {
+        var token = Metadata[name];
+        if (token is null || token.Type == JTokenType.Null) return null;
+        if (token.Type != JTokenType.String) return token.ToString(Formatting.None);
+        return Unquote((string)token!);
+    }
+
+    /// <summary>Service Bus delivery count (1 on first delivery), sent by the host as the string <c>"1"</c>.</summary>
+    public int DeliveryCount => int.TryParse(MetadataText("DeliveryCount"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d) && d > 0 ? d : 1;
+
+    public string? MessageId => MetadataText("MessageId");
+
+    private static string Unquote(string text)
+    {
+        if (text.Length < 2 || text[0] != '"') return text;
+        try
+        {
+            return JsonConvert.DeserializeObject<string>(text) ?? text;
+        }
+        catch (JsonException)
+        {
+            return text;
+        }
+    }
 }
+
+/// <summary>An invocation that does not follow the host contract (a missing binding): a fault of the caller, never retried into success.</summary>
+public sealed class InvocationContractException(string message) : Exception(message);
 
 public sealed class InvocationResult
 {

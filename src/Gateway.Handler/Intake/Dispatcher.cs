@@ -1,32 +1,56 @@
-using System.Net.Http.Headers;
-using Gateway.Handler.Hosting;
+using Gateway.Contracts;
+using Gateway.Messaging;
 
 namespace Gateway.Handler.Intake;
 
 /// <summary>
-/// Hands an evaluation request to the home region's queue through the <c>Dispatch</c> function of the host this
-/// handler runs under (its Service Bus output bindings do the sending). Going through the host lets the
-/// submitting request return or wait while the message is already on its way. A failed dispatch is not lost:
-/// the settlement row holds the message and the sweep re-dispatches it.
+/// Puts an evaluation request (<c>evaluate</c>, <c>cancel</c>, <c>void</c>) on its home region's queue
+/// <c>eval-requests-{home}</c> through the messaging port (<see cref="IMessageSender"/>: the Service Bus SDK in Azure, the
+/// Azurite queue locally), claim-checking a large body first. The <c>MessageId</c> is the settlement id for <c>evaluate</c>
+/// (so Service Bus duplicate detection, when switched on, drops a re-dispatch of one already queued) and
+/// <c>{settlementId}:{kind}</c> for the others (a void or cancel must never be dropped as a duplicate of the evaluation).
+/// A failed send is not lost: the settlement row holds the message and the sweep sends it again.
 /// </summary>
-public sealed class Dispatcher(HttpClient http, HandlerSettings settings, ILogger<Dispatcher> log)
+public sealed class Dispatcher(IMessageSender sender, ClaimCheck claims, ILogger<Dispatcher> log)
 {
+    public static string QueueFor(string homeRegion) => "eval-requests-" + homeRegion;
+
+    public static string MessageIdFor(EvaluationRequestMessage m) => m.Kind == EvaluationRequestMessage.Evaluate ? m.SettlementId : m.SettlementId + ":" + m.Kind;
+
     public async Task<bool> DispatchAsync(string requestMessageJson, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(settings.HostBaseUrl, "api/internal/dispatch"))
-        {
-            Content = new StringContent(requestMessageJson, new MediaTypeHeaderValue("application/json")),
-        };
-        if (settings.DispatchKey.Length > 0) request.Headers.Add("x-functions-key", settings.DispatchKey);
+        EvaluationRequestMessage message;
         try
         {
-            using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
-            if (response.IsSuccessStatusCode) return true;
-            log.LogWarning("Dispatch answered {Status}; the sweep will retry.", (int)response.StatusCode);
+            message = GatewayJson.Deserialize<EvaluationRequestMessage>(requestMessageJson);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (Newtonsoft.Json.JsonException)
         {
-            log.LogWarning("Dispatch failed ({Error}); the sweep will retry.", e.GetType().Name);
+            log.LogError("Not an evaluation request; nothing dispatched.");
+            return false;
+        }
+        var outgoing = new OutgoingMessage(await claims.WrapAsync(requestMessageJson, ct).ConfigureAwait(false), MessageIdFor(message), message.Kind,
+            new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["schemaVersion"] = message.SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["kind"] = message.Kind,
+                ["settlementId"] = message.SettlementId,
+                ["homeRegion"] = message.HomeRegion,
+                ["treatmentRegion"] = message.TreatmentRegion,
+            });
+        try
+        {
+            await sender.SendAsync(QueueFor(message.HomeRegion), outgoing, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (MessageRejectedException e)
+        {
+            log.LogError("Dispatch of {Kind} {Settlement} refused: {Error}", message.Kind, message.SettlementId, e.Message);
+        }
+        catch (Exception e) when (e is Azure.RequestFailedException or Azure.Messaging.ServiceBus.ServiceBusException or HttpRequestException or TimeoutException
+                                      or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            log.LogWarning("Dispatch of {Kind} {Settlement} failed ({Error}); the sweep will retry.", message.Kind, message.SettlementId, e.GetType().Name);
         }
         return false;
     }

@@ -14,14 +14,14 @@ namespace Gateway.Handler.Replies;
 /// A <c>failed</c> settlement is final: no reply moves it, and <c>voided</c> (the home region's confirmation of a void)
 /// only clears the owed void.
 /// </summary>
-public sealed class ApplyReplyFunction(SettlementStore settlements, SettlementSignals signals, IReplyEffects effects, HandlerSettings settings, TimeProvider clock)
+public sealed class ApplyReplyFunction(SettlementStore settlements, SettlementSignals signals, IReplyEffects effects, Gateway.Messaging.ClaimCheck claims, HandlerSettings settings, TimeProvider clock)
 {
     public const string CallbackBinding = "callback";
 
     public async Task<InvocationResult> HandleAsync(InvocationRequest invocation, CancellationToken ct)
     {
         var result = new InvocationResult();
-        var reply = GatewayJson.Deserialize<EvaluationReplyMessage>(invocation.MessageText("msg"));
+        var reply = GatewayJson.Deserialize<EvaluationReplyMessage>(await claims.UnwrapAsync(invocation.MessageText("msg"), ct).ConfigureAwait(false));
         if (!Keys.TrySplitSettlementKey(reply.SettlementId, out var hospital, out var id))
             throw new InvalidOperationException("The reply names no valid settlement id.");
         var now = clock.GetUtcNow();
@@ -37,13 +37,13 @@ public sealed class ApplyReplyFunction(SettlementStore settlements, SettlementSi
         // At least once: also on a replay, since a crash may have lost the first one (hospitals dedupe by settlement id).
         if (updated.CallbackUrl is { } url && updated.Status is not SettlementStatus.Pending)
         {
-            result.Outputs[CallbackBinding] = GatewayJson.Serialize(new CallbackMessage
+            result.Outputs[CallbackBinding] = await claims.WrapAsync(GatewayJson.Serialize(new CallbackMessage
             {
                 SettlementId = updated.SettlementId,
                 HospitalCode = updated.HospitalCode,
                 Url = url,
                 Body = GatewayJson.Serialize(SettlementView.From(updated)),
-            });
+            }), ct).ConfigureAwait(false);
         }
         result.Logs.Add($"{reply.Outcome} {reply.SettlementId} → {updated.Status}");
         return result;

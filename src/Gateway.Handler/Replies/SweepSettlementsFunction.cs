@@ -18,7 +18,7 @@ namespace Gateway.Handler.Replies;
 /// hospital partition (every hospital of <see cref="HospitalRegistry"/>), never the whole table: O(hospitals + open work).
 /// </summary>
 public sealed class SweepSettlementsFunction(SettlementStore settlements, SettlementSignals signals, IReplyEffects effects, HandlerSettings settings, TimeProvider clock,
-    HospitalRegistry hospitals, ILogger<SweepSettlementsFunction> log)
+    HospitalRegistry hospitals, Dispatcher dispatcher, ILogger<SweepSettlementsFunction> log)
 {
     public const int MaxDispatches = 3;
 
@@ -26,12 +26,10 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
     {
         var result = new InvocationResult();
         var now = clock.GetUtcNow();
-        var outgoing = new Dictionary<string, List<string>>();
-        void Send(string region, string message)
+        // Sent through the messaging port as they are found (a send that fails is owed still: the row stays, the next sweep retries).
+        async Task Send(string message)
         {
-            var binding = DispatchFunction.OutputBinding(region);
-            if (!outgoing.TryGetValue(binding, out var list)) outgoing[binding] = list = [];
-            list.Add(message);
+            if (!await dispatcher.DispatchAsync(message, ct).ConfigureAwait(false)) log.LogWarning("A sweep send failed; the next sweep retries it.");
         }
         int failed = 0, resent = 0, voids = 0, repaired = 0;
         foreach (var hospital in hospitals.All.Select(h => h.Code).Order(StringComparer.Ordinal))
@@ -63,7 +61,7 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
                     signals.Signal(s.SettlementId, updated);
                     if (voidMessage is not null)
                     {
-                        Send(s.HomeRegion, voidMessage);
+                        await Send(voidMessage).ConfigureAwait(false);
                         voids++;
                     }
                     failed++;
@@ -73,7 +71,7 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
                     var updated = await settlements.UpdateAsync(s.HospitalCode, s.HospitalSettlementId,
                         c => c.Status == SettlementStatus.Pending ? c with { DispatchCount = c.DispatchCount + 1 } : null, ct).ConfigureAwait(false);
                     if (updated?.Status != SettlementStatus.Pending) continue;
-                    Send(s.HomeRegion, s.RequestMessage);
+                    await Send(s.RequestMessage).ConfigureAwait(false);
                     resent++;
                 }
             }
@@ -89,7 +87,7 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
                         continue;
                     }
                     await settlements.RescheduleVoidAsync(w, SettlementFailure.NextResend(now, settings.RedispatchAfter, w.Sends + 1), w.Sends + 1, ct).ConfigureAwait(false);
-                    Send(f.HomeRegion, voidMessage);
+                    await Send(voidMessage).ConfigureAwait(false);
                     voids++;
                     if (w.Sends >= 5) log.LogError("The void of failed settlement {Settlement} is still unconfirmed after {Sends} sends.", w.SettlementId, w.Sends);
                 }
@@ -119,7 +117,6 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
             }
         }
 
-        foreach (var (binding, messages) in outgoing) result.Outputs[binding] = messages;
         result.Logs.Add($"sweep: {resent} re-dispatched, {failed} failed, {voids} voids sent, {repaired} postings repaired");
         return result;
     }
