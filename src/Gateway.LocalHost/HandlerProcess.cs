@@ -39,7 +39,6 @@ public sealed class HandlerProcess : IAsyncDisposable
         if (executable.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) info.ArgumentList.Add(executable);
         foreach (var (k, v) in settings.Values) info.Environment[k] = v;
         info.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        info.Environment["WEBSITE_HOSTNAME"] = $"127.0.0.1:{hostPort}";
         info.Environment["FUNCTIONS_WORKER_RUNTIME"] = "custom";
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {executable}.");
         var handler = new HandlerProcess(process, port);

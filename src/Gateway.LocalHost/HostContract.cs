@@ -103,9 +103,10 @@ public static class HostContract
     /// ScheduleStatus with local times, never run = default(DateTime)), Metadata only <c>sys</c> (the trigger's one binding-data
     /// entry, "TimerTrigger", ends in "trigger" and is skipped).
     /// </summary>
-    public static (JObject Data, JObject Metadata) Timer(string functionName, string binding, DateTime? last, DateTime? next, DateTime utcNow, bool isPastDue, Guid randGuid)
+    public static (JObject Data, JObject Metadata) Timer(string functionName, string binding, DateTime? last, DateTime? next, DateTime lastUpdated, DateTime utcNow, bool isPastDue, Guid randGuid)
     {
-        static string Local(DateTime t) => (t == default ? default(DateTime).ToLocalTime() : t.ToLocalTime()).ToString("O", CultureInfo.InvariantCulture);
+        // Newtonsoft's ISO format for a local DateTime: fraction trimmed, local offset.
+        static string Local(DateTime t) => (t == default ? default(DateTime).ToLocalTime() : t.ToLocalTime()).ToString("yyyy-MM-ddTHH:mm:ss.FFFFFFFK", CultureInfo.InvariantCulture);
         var timer = new JObject
         {
             ["Schedule"] = new JObject { ["AdjustForDST"] = true },
@@ -113,7 +114,7 @@ public static class HostContract
             {
                 ["Last"] = Local(last ?? default),
                 ["Next"] = Local(next ?? default),
-                ["LastUpdated"] = Local(utcNow),
+                ["LastUpdated"] = Local(lastUpdated),
             },
             ["IsPastDue"] = isPastDue,
         };

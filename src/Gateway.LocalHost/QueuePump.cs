@@ -71,7 +71,7 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
         var deliveryCount = (int)message.DequeueCount;
         stats.Received(QueueName, Encoding.UTF8.GetByteCount(envelope.Body));
         var (data, metadata) = HostContract.ServiceBus(function.Name, trigger.Name, envelope, deliveryCount, Interlocked.Increment(ref _sequence),
-            message.PopReceipt, DateTimeOffset.UtcNow.Add(LockDuration), DateTimeOffset.UtcNow, Guid.NewGuid());
+            LockToken(message), message.ExpiresOn ?? envelope.EnqueuedTimeUtc.AddDays(14), DateTimeOffset.UtcNow, Guid.NewGuid());
         var outcome = await invoker.InvokeAsync(function, data, metadata, ct);
         if (outcome.Succeeded)
         {
@@ -106,6 +106,10 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
         await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: ct);
         invoker.Signals.Notify(QueueName);
     }
+
+    /// <summary>A Service Bus lock token is a GUID; the storage queue's pop receipt is this delivery's lock, so its hash stands in.</summary>
+    private static string LockToken(QueueMessage m) =>
+        new Guid(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(m.MessageId + "|" + m.PopReceipt))).ToString();
 
     /// <summary>Seeded random duplicate deliveries (settings LocalHostDuplicateDeliveryRate, LocalHostDuplicateSeed); off by default.</summary>
     private static class Duplicates

@@ -23,7 +23,7 @@ public sealed class TimerRunner(FunctionDefinition function, Binding trigger, In
     private async Task<DateTime> FireAsync(CronExpression schedule, DateTime? last, CancellationToken ct)
     {
         var now = DateTime.UtcNow;
-        var (data, metadata) = HostContract.Timer(function.Name, trigger.Name, last, schedule.GetNextOccurrence(now), now, false, Guid.NewGuid());
+        var (data, metadata) = HostContract.Timer(function.Name, trigger.Name, last, schedule.GetNextOccurrence(now), now, now, false, Guid.NewGuid());
         try
         {
             var outcome = await invoker.InvokeAsync(function, data, metadata, ct);
