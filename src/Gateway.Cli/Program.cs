@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Gateway.Cli.DeadLetters;
 using Gateway.Cli.Evaluate;
 using Gateway.Cli.Import;
 using Gateway.Cli.Load;
@@ -11,5 +12,6 @@ var root = new RootCommand("Gateway command line: policy what-if, store verifica
     VerifyCommand.Create(),
     ImportCommand.Create(),
     LoadCommand.Create(),
+    DeadLettersCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

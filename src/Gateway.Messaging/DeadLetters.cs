@@ -53,7 +53,8 @@ public sealed class ServiceBusDeadLetters(ServiceBusClient client) : IDeadLetter
                 {
                     if (m.MessageId != messageId) { passed.Add(m); continue; }
                     var copy = new ServiceBusMessage(m.Body) { MessageId = m.MessageId, ContentType = m.ContentType, Subject = m.Subject, CorrelationId = m.CorrelationId };
-                    foreach (var (k, v) in m.ApplicationProperties) copy.ApplicationProperties[k] = v;
+                    foreach (var (k, v) in m.ApplicationProperties)
+                        if (k is not ("DeadLetterReason" or "DeadLetterErrorDescription")) copy.ApplicationProperties[k] = v;
                     await sender.SendMessageAsync(copy, ct).ConfigureAwait(false);
                     await receiver.CompleteMessageAsync(m, ct).ConfigureAwait(false);
                     return true;

@@ -10,7 +10,10 @@ public sealed class GatewayHost : IAsyncLifetime
     public async Task InitializeAsync() => Gateway = await GatewayFixture.StartAsync(new Dictionary<string, string>
     {
         ["CallbackTimeoutSeconds"] = "3", // short enough for the slow-hospital case, long enough that a loaded machine does not time out a success
+        ["LocalHostMasterKey"] = MasterKey, // the host's admin routes (queue figures)
     });
+
+    public const string MasterKey = "test-master-key";
 
     public async Task DisposeAsync() => await Gateway.DisposeAsync();
 }
