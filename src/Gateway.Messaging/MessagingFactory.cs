@@ -10,7 +10,8 @@ namespace Gateway.Messaging;
 public enum QueueTransport { ServiceBus, StorageQueues }
 
 /// <summary>
-/// Builds the messaging adapters from app settings, by the names the Functions host itself uses for the connection
+/// Builds the messaging adapters from configuration (app settings as .NET configuration: <c>__</c> in a setting's name is
+/// <c>:</c> here), by the names the Functions host itself uses for the connection
 /// <c>ServiceBusConnection</c> of function.json: a connection string in <c>ServiceBusConnection</c>, or identity-based
 /// <c>ServiceBusConnection__fullyQualifiedNamespace</c> (+ <c>ServiceBusConnection__clientId</c> for a user-assigned identity).
 /// With <c>QueueTransport</c> = <c>StorageQueues</c>, <c>ServiceBusConnection</c> is the storage (Azurite) connection string
@@ -47,9 +48,9 @@ public static class MessagingFactory
     {
         var options = new ServiceBusClientOptions { RetryOptions = RetryOptions, TransportType = ServiceBusTransportType.AmqpTcp };
         if (setting(ConnectionSetting) is { Length: > 0 } connection) return new ServiceBusClient(connection, options);
-        var ns = setting(ConnectionSetting + "__fullyQualifiedNamespace")
+        var ns = setting(ConnectionSetting + ":fullyQualifiedNamespace")
             ?? throw new InvalidOperationException($"Set {ConnectionSetting} (a connection string) or {ConnectionSetting}__fullyQualifiedNamespace (managed identity).");
-        TokenCredential credential = setting(ConnectionSetting + "__clientId") is { Length: > 0 } clientId
+        TokenCredential credential = setting(ConnectionSetting + ":clientId") is { Length: > 0 } clientId
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
             : new DefaultAzureCredential();
         return new ServiceBusClient(ns, credential, options);

@@ -29,6 +29,8 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         ["WEBSITE_HOSTNAME"] = "set by App Service on every instance",
         ["FUNCTIONS_CUSTOMHANDLER_PORT"] = "set by the Functions host for the handler",
         ["GATEWAY_DATA_DIR"] = "defaults to data/ beside the handler, where publish puts it",
+        ["ServiceBusConnection"] = "a connection string is tried first, as the Functions host resolves a connection; Azure sets only the identity-based ServiceBusConnection__* (a key-based string would win, so infra never declares it)",
+        ["ClaimCheckThresholdBytes"] = "defaults to 32 KiB, the figure the 192 KB message bound and infra's maxMessageSizeInKilobytes rest on",
     };
 
     /// <summary>Settings of the reliability harness: read by the handler, never to be set in an Azure environment.</summary>
@@ -36,6 +38,8 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
     {
         ["FaultInjectionSeed"] = "seeded fault injection between storage writes (tests/Gateway.Reliability.Tests)",
         ["FaultInjectionRate"] = "seeded fault injection between storage writes (tests/Gateway.Reliability.Tests)",
+        ["LocalHostWakeUrl"] = "set by the local host when it starts the handler (wakes its queue pumps after a send); absent in Azure",
+        ["LocalHostWakeKey"] = "set by the local host when it starts the handler (its master key, for the wake route); absent in Azure",
     };
 
     private static readonly IReadOnlyList<FunctionDefinition> Functions = FunctionDefinition.InRepository();
@@ -248,6 +252,29 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         {
             Assert.StartsWith("[union(variables('fixedSettings'), variables('hospitalKeySettings'), variables('clearingUserSettings')", expression);
         }
+    }
+
+    [Fact]
+    public void Every_message_the_code_can_send_fits_the_service_bus_tier_infra_declares()
+    {
+        // The code's bound: a body over the claim-check threshold travels as a ~250-byte reference; a body under it may be
+        // re-indented by the host (a bill grows by 1.56: 445 → 694 KB for 2,000 lines), plus the message's headers.
+        const int bound = 192 * 1024;
+        Assert.True(Gateway.Messaging.ClaimCheck.DefaultThresholdBytes * 1.6 + 4096 < bound, "the claim-check threshold lets a message exceed 192 KB");
+        var parameters = (JObject)infra.Template["parameters"]!;
+        var declared = (int)parameters["maxMessageSizeInKilobytes"]!["defaultValue"]!;
+        Assert.True(declared * 1024 >= bound, $"infra says messages up to {declared} KB, the code sends up to 192 KB");
+        Assert.True((int)parameters["maxMessageSizeInKilobytes"]!["minValue"]! >= 192);
+        // Standard's fixed 256 KB holds the bound; Premium queues are told the declared size.
+        Assert.Equal(["Standard", "Premium"], parameters["serviceBusSku"]!["allowedValues"]!.Values<string>().OfType<string>());
+        Assert.Contains("parameters('maxMessageSizeInKilobytes')", (string)QueueResource()["properties"]!["maxMessageSizeInKilobytes"]!, StringComparison.Ordinal);
+        Assert.Equal("[parameters('maxMessageSizeInKilobytes')]", (string?)infra.Module("servicebus")["properties"]!["parameters"]!["maxMessageSizeInKilobytes"]!["value"]);
+        // The claim-check container exists where the handler writes it, and expires.
+        var storage = infra.ModuleTemplate("storage")["resources"]!.Children<JObject>().ToList();
+        Assert.Contains(storage, r => (string?)r["type"] == "Microsoft.Storage/storageAccounts/blobServices/containers");
+        Assert.Contains(storage, r => (string?)r["type"] == "Microsoft.Storage/storageAccounts/managementPolicies");
+        Assert.Equal(Gateway.Messaging.ClaimCheck.DefaultContainer, (string)parameters["claimCheckContainer"]!["defaultValue"]!);
+        Assert.Equal("ServiceBus", infra.FixedSettingValue("QueueTransport"));
     }
 
     private JObject QueueResource() =>

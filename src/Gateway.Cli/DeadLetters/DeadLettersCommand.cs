@@ -88,7 +88,7 @@ public static class DeadLettersCommand
         {
             settings[MessagingFactory.TransportSetting] = "ServiceBus";
             settings[MessagingFactory.ConnectionSetting] = sb;
-            settings[MessagingFactory.ConnectionSetting + "__fullyQualifiedNamespace"] = ns;
+            settings[MessagingFactory.ConnectionSetting + ":fullyQualifiedNamespace"] = ns;
         }
         else
         {
