@@ -47,7 +47,15 @@ services.AddSingleton<ReconcileFunction>();
 services.AddSingleton<ListSettlementsFunction>();
 services.AddSingleton<ImportMembersFunction>();
 services.AddSingleton<NotifyHospitalFunction>();
-services.AddHttpClient<CallbackSender>(c => c.Timeout = TimeSpan.FromSeconds(30));
+services.AddSingleton(CallbackPolicy.From(builder.Configuration));
+services.AddHttpClient<CallbackSender>(c => c.Timeout = TimeSpan.FromSeconds(30))
+    .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+    {
+        // SSRF: the policy resolves and checks every address at connect time; a redirect could point anywhere.
+        ConnectCallback = sp.GetRequiredService<CallbackPolicy>().ConnectAsync,
+        AllowAutoRedirect = false,
+        UseCookies = false,
+    });
 services.AddHttpClient<NationalDirectory>(c => c.Timeout = TimeSpan.FromSeconds(30));
 services.AddSingleton<ReconciliationStore>();
 services.AddSingleton<ClosePeriodFunction>();
@@ -68,6 +76,7 @@ else
     services.AddSingleton<IMessageSender>(sp => new StorageQueueMessageSender(MessagingFactory.StorageQueues(Setting), sp.GetRequiredService<TimeProvider>(), wake));
 }
 services.AddSingleton<Dispatcher>();
+services.AddSingleton(sp => new HealthProbe(settings.StorageConnection, sp.GetRequiredService<TimeProvider>()));
 
 var app = builder.Build();
 var storage = app.Services.GetRequiredService<GatewayStorage>();
@@ -94,8 +103,15 @@ app.Use(async (context, next) =>
 });
 
 // Forwarded HTTP functions (enableForwardingHttpRequest): the host passes the request at its own path.
-// Liveness, with the storage round-trips this instance has made (a first-class figure: the load harness reads it).
-app.MapGet("/api/v1/health", (GatewayStorage s) => Results.Json(new { status = "ok", storageRoundTrips = s.Counter.Count, storageRoundTripsByOperation = s.Counter.ByOperation }));
+// Health: up or down and nothing else (unauthenticated: load balancers and App Service's health check call it). Down when
+// storage does not answer a probe (cached a few seconds, on a client of its own so it never counts as the app's work).
+app.MapGet("/api/v1/health", async (HealthProbe probe, CancellationToken ct) =>
+    await probe.IsUpAsync(ct) ? Results.Json(new { status = "up" }) : Results.Json(new { status = "down" }, statusCode: 503));
+// Diagnostics for operators (a clearing-staff credential): the storage round-trips this instance has made (the load harness reads them).
+app.MapGet("/api/v1/diagnostics", (HttpRequest r, ClearingUsers users, GatewayStorage s) =>
+    users.Authenticate(r) is { Role: "read" or "close" }
+        ? Results.Json(new { storageRoundTrips = s.Counter.Count, storageRoundTripsByOperation = s.Counter.ByOperation })
+        : new Gateway.Handler.Problems.Problem("unauthenticated", 401, "Sign in", "Diagnostics need a clearing-staff credential (HTTP Basic, role read or close).").ToResult());
 app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapGet("/api/v1/settlements", (HttpRequest r, ListSettlementsFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapPost("/api/v1/regions/{region}/members", (HttpRequest r, string region, ImportMembersFunction f, CancellationToken ct) => f.HandleAsync(r, region, ct));

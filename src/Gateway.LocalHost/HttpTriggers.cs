@@ -49,7 +49,13 @@ public static class HttpTriggers
     private static async Task ForwardAsync(HttpContext context, HttpClient handler, string functionName)
     {
         var request = context.Request;
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Path + request.QueryString);
+        // The path as a URI's AbsolutePath and the query rebuilt from the parsed query (QueryHelpers.AddQueryString), as the
+        // real host builds the forwarded request; the URL as the client sent it travels in X-WAWS-Unencoded-URL, as App
+        // Service's front end passes it, so the handler can refuse a non-canonical target instead of serving its normal form.
+        var query = request.Query.Count == 0 ? "" : Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("",
+            request.Query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))));
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Path.ToUriComponent() + query);
+        var rawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
         if (request.ContentLength > 0)
         {
             message.Content = new StreamContent(request.Body);
@@ -57,13 +63,13 @@ public static class HttpTriggers
         foreach (var (name, values) in request.Headers)
         {
             if (HopByHop.Contains(name)) continue;
+            // A content header (Content-Type) goes with a body only: without one the real host drops it.
             if (!message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
-            {
-                message.Content ??= new ByteArrayContent([]);
-                message.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
+                message.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
         }
         message.Headers.Remove("x-azure-functions-invocationid");
+        message.Headers.Remove("X-WAWS-Unencoded-URL");
+        if (rawTarget is not null) message.Headers.TryAddWithoutValidation("X-WAWS-Unencoded-URL", rawTarget);
         message.Headers.TryAddWithoutValidation("x-azure-functions-hostversion", "4");
         message.Headers.TryAddWithoutValidation("x-azure-functions-invocationid", Guid.NewGuid().ToString());
         HttpResponseMessage response;

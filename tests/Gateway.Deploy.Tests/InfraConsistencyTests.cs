@@ -38,6 +38,7 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
     {
         ["FaultInjectionSeed"] = "seeded fault injection between storage writes (tests/Gateway.Reliability.Tests)",
         ["FaultInjectionRate"] = "seeded fault injection between storage writes (tests/Gateway.Reliability.Tests)",
+        ["AllowLoopbackCallbacks"] = "lets hospital callbacks reach http://127.0.0.1 (the tests' receivers); never in Azure (SSRF)",
         ["LocalHostWakeUrl"] = "set by the local host when it starts the handler (wakes its queue pumps after a send); absent in Azure",
         ["LocalHostWakeKey"] = "set by the local host when it starts the handler (its master key, for the wake route); absent in Azure",
     };

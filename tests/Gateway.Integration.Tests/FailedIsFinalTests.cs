@@ -267,7 +267,10 @@ public sealed class FailedIsFinalTests(FastSweepGatewayHost host) : IClassFixtur
 
     private async Task<(long Total, Dictionary<string, long> ByOperation)> HealthAsync()
     {
-        var json = JObject.Parse(await G.Http.GetStringAsync("api/v1/health"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/diagnostics");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("reader:reader-demo")));
+        using var response = await G.Http.SendAsync(request);
+        var json = JObject.Parse(await response.Content.ReadAsStringAsync());
         return ((long)json["storageRoundTrips"]!, ((JObject)json["storageRoundTripsByOperation"]!).Properties().ToDictionary(p => p.Name, p => (long)p.Value));
     }
 

@@ -11,6 +11,7 @@ public sealed class GatewayHost : IAsyncLifetime
     {
         ["CallbackTimeoutSeconds"] = "3", // short enough for the slow-hospital case, long enough that a loaded machine does not time out a success
         ["LocalHostMasterKey"] = MasterKey, // the host's admin routes (queue figures)
+        ["AllowLoopbackCallbacks"] = "true", // the callback receivers are WireMock on 127.0.0.1 (never in Azure)
     });
 
     public const string MasterKey = "test-master-key";

@@ -103,12 +103,27 @@ public sealed class HospitalClient(HttpClient http, string hospitalCode, string 
     public string Code => hospitalCode;
 
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, string? body = null, int? waitSeconds = null,
-        string? nonce = null, DateTimeOffset? at = null, string? keyId = null, string? signAsSecret = null, string contentType = "application/json")
+        string? nonce = null, DateTimeOffset? at = null, string? keyId = null, string? signAsSecret = null, string contentType = "application/json", string? signPath = null)
     {
         var bytes = body is null ? [] : Encoding.UTF8.GetBytes(body);
-        var request = new HttpRequestMessage(method, pathAndQuery.TrimStart('/'));
-        if (body is not null) request.Content = new ByteArrayContent(bytes) { Headers = { { "Content-Type", contentType } } };
-        foreach (var (name, value) in RequestSigning.Headers(keyId ?? "k-" + hospitalCode, signAsSecret ?? secret, method.Method, "/" + pathAndQuery.TrimStart('/'), bytes, at ?? DateTimeOffset.UtcNow, nonce))
+        return await SendRawAsync(method, pathAndQuery, body is null ? null : bytes, contentType, waitSeconds: waitSeconds, nonce: nonce, at: at, keyId: keyId, signAsSecret: signAsSecret, signPath: signPath);
+    }
+
+    /// <summary>The bytes as given (any encoding), signed over the path as sent (or <paramref name="signPath"/>); chunked leaves Content-Length out.</summary>
+    public async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string pathAndQuery, byte[]? body, string contentType, bool chunked = false, int? waitSeconds = null,
+        string? nonce = null, DateTimeOffset? at = null, string? keyId = null, string? signAsSecret = null, string? signPath = null)
+    {
+        var bytes = body ?? [];
+        // As written: no client-side canonicalisation of the path (an attacker's %73 stays %73).
+        var request = new HttpRequestMessage(method, new Uri(new Uri(http.BaseAddress!, "/").ToString().TrimEnd('/') + "/" + pathAndQuery.TrimStart('/'),
+            new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true }));
+        if (body is not null)
+        {
+            request.Content = chunked ? new StreamContent(new MemoryStream(bytes)) : new ByteArrayContent(bytes);
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            if (chunked) request.Headers.TransferEncodingChunked = true;
+        }
+        foreach (var (name, value) in RequestSigning.Headers(keyId ?? "k-" + hospitalCode, signAsSecret ?? secret, method.Method, signPath ?? "/" + pathAndQuery.TrimStart('/'), bytes, at ?? DateTimeOffset.UtcNow, nonce))
             request.Headers.TryAddWithoutValidation(name, value);
         if (waitSeconds is { } w) request.Headers.TryAddWithoutValidation("Prefer", $"wait={w}");
         return await http.SendAsync(request);

@@ -16,7 +16,7 @@ namespace Gateway.Cli.Load;
 /// <summary>
 /// <c>gateway load --hospitals 64 --settlements 5000</c>: a bounded load run against a local gateway (loopback only):
 /// throughput, latency percentiles (submit → completed split, Prefer: wait), errors by type, storage round-trips per
-/// settlement (counted in the handler's Azure SDK pipeline, read from /api/v1/health), the raw Azurite baseline for the
+/// settlement (counted in the handler's Azure SDK pipeline, read from /api/v1/diagnostics), the raw Azurite baseline for the
 /// same mix of operations, the ratio, and finally the ledger verification.
 /// </summary>
 public static class LoadCommand
@@ -204,8 +204,16 @@ public static class LoadCommand
         return errors.IsEmpty ? 0 : 1;
     }
 
-    private static async Task<long> RoundTripsAsync(HttpClient http, CancellationToken ct) =>
-        (long?)JObject.Parse(await http.GetStringAsync("api/v1/health", ct))["storageRoundTrips"] ?? 0;
+    /// <summary>The handler's storage round-trips so far, from its diagnostics (the demo reader's credential: load runs target ./gateway up).</summary>
+    private static async Task<long> RoundTripsAsync(HttpClient http, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/diagnostics");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Environment.GetEnvironmentVariable("GATEWAY_DIAGNOSTICS_USER") ?? "reader:reader-demo")));
+        using var response = await http.SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode) return 0;
+        return (long?)JObject.Parse(await response.Content.ReadAsStringAsync(ct))["storageRoundTrips"] ?? 0;
+    }
 
     /// <summary>
     /// The storage-bound limit: per settlement, the table round-trips the handler made (rounded, as a mix shaped like

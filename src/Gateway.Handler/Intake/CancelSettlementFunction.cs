@@ -1,8 +1,6 @@
-using System.Text;
 using Gateway.Contracts;
 using Gateway.Handler.Security;
 using Gateway.Storage;
-using Newtonsoft.Json;
 
 namespace Gateway.Handler.Intake;
 
@@ -19,13 +17,13 @@ public sealed class CancelSettlementFunction(HospitalAuthenticator auth, Settlem
 {
     public async Task<IResult> HandleAsync(HttpRequest request, string id, CancellationToken ct)
     {
-        var (body, bodyProblem) = await HttpBody.ReadJsonAsync(request, ct).ConfigureAwait(false);
+        var (body, bodyProblem) = await HttpBody.ReadJsonAsync(request, ct, required: false).ConfigureAwait(false);
         if (bodyProblem is not null) return bodyProblem.ToResult();
         var (hospital, problem) = await auth.AuthenticateAsync(request, body!, ct).ConfigureAwait(false);
         if (problem is not null) return problem.ToResult();
         CancelRequest dto;
-        try { dto = body!.Length == 0 ? new CancelRequest() : GatewayJson.Deserialize<CancelRequest>(Encoding.UTF8.GetString(body)); }
-        catch (JsonException e) { return Problems.Problems.MalformedJson(JsonErrors.Describe(e)).ToResult(); }
+        try { dto = body!.Length == 0 ? new CancelRequest() : StrictJson.Deserialize<CancelRequest>(body); }
+        catch (StrictJsonException e) { return Problems.Problems.Unreadable(e).ToResult(); }
         if (string.IsNullOrWhiteSpace(dto.Reason) || dto.Reason.Length > 500)
             return Problems.Problems.Validation([new("/reason", "Required: why the settlement is cancelled (≤ 500 characters).")]).ToResult();
         if (!Keys.IsValidId(id)) return Problems.Problems.NotFound($"No settlement '{id}'.").ToResult();

@@ -2,21 +2,21 @@ using Gateway.Handler.Problems;
 
 namespace Gateway.Handler.Intake;
 
-/// <summary>Reads a request body within a byte limit; JSON only.</summary>
+/// <summary>
+/// Reads a request body within a byte limit: <c>application/json</c> exactly (optionally <c>; charset=utf-8</c>), else 415;
+/// a body sent without <c>Content-Length</c> (chunked) never reaches the handler through the Functions host, which forwards a
+/// body only when Content-Length is over 0, so an empty body where one is needed is a 411 that says so. The bytes are then
+/// read by <see cref="Gateway.Contracts.StrictJson"/>.
+/// </summary>
 public static class HttpBody
 {
     public const long MaxBytes = 1_048_576;
 
-    public static async Task<(byte[]? Body, Problem? Problem)> ReadJsonAsync(HttpRequest request, CancellationToken ct)
+    public static async Task<(byte[]? Body, Problem? Problem)> ReadJsonAsync(HttpRequest request, CancellationToken ct, bool required = true)
     {
         if (request.ContentLength > MaxBytes) return (null, Problems.Problems.PayloadTooLarge(MaxBytes));
-        if (request.ContentLength is > 0 || request.ContentType is not null)
-        {
-            var type = request.ContentType ?? "";
-            if (!type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-                || (type.Contains("charset", StringComparison.OrdinalIgnoreCase) && !type.Contains("utf-8", StringComparison.OrdinalIgnoreCase)))
-                return (null, Problems.Problems.UnsupportedMediaType());
-        }
+        var type = request.ContentType;
+        if (type is not null && !IsJson(type)) return (null, Problems.Problems.UnsupportedMediaType());
         using var buffer = new MemoryStream();
         var chunk = new byte[16_384];
         int read;
@@ -25,6 +25,27 @@ public static class HttpBody
             if (buffer.Length + read > MaxBytes) return (null, Problems.Problems.PayloadTooLarge(MaxBytes));
             buffer.Write(chunk, 0, read);
         }
+        if (buffer.Length == 0)
+        {
+            if (!required) return ([], null);
+            // An empty body where one is needed. Through the Functions host a chunked body arrives exactly so (the host forwards a
+            // body only with a length, and its client then sends Content-Length: 0), so the answer says to send the length.
+            return (null, Problems.Problems.LengthRequired());
+        }
+        if (type is null) return (null, Problems.Problems.UnsupportedMediaType());
         return (buffer.ToArray(), null);
+    }
+
+    /// <summary><c>application/json</c>, or with exactly one parameter <c>charset=utf-8</c> (any case, optional quotes).</summary>
+    public static bool IsJson(string contentType)
+    {
+        var parts = contentType.Split(';');
+        if (!parts[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase)) return false;
+        if (parts.Length == 1) return true;
+        if (parts.Length > 2) return false;
+        var p = parts[1].Trim();
+        var eq = p.IndexOf('=', StringComparison.Ordinal);
+        if (eq < 0 || !p[..eq].Trim().Equals("charset", StringComparison.OrdinalIgnoreCase)) return false;
+        return p[(eq + 1)..].Trim().Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -41,8 +41,8 @@ public sealed class ReconcileFunction(HospitalAuthenticator auth, SettlementStor
         var (hospital, problem) = await auth.AuthenticateAsync(request, body!, ct).ConfigureAwait(false);
         if (problem is not null) return problem.ToResult();
         ReconciliationRequest dto;
-        try { dto = GatewayJson.Deserialize<ReconciliationRequest>(Encoding.UTF8.GetString(body!)); }
-        catch (JsonException e) { return Problems.Problems.MalformedJson(JsonErrors.Describe(e)).ToResult(); }
+        try { dto = StrictJson.Deserialize<ReconciliationRequest>(body!); }
+        catch (StrictJsonException e) { return Problems.Problems.Unreadable(e).ToResult(); }
         if (dto.From is null || dto.To is null || dto.To < dto.From || dto.To.Value.DayNumber - dto.From.Value.DayNumber > 92)
             return Problems.Problems.Validation([new("/from", "from and to (yyyy-MM-dd, to ≥ from, at most 93 days) are required.")]).ToResult();
         if (dto.Settlements?.Any(s => !Keys.IsValidId(s.HospitalSettlementId)) == true)

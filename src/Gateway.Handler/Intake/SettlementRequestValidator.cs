@@ -1,17 +1,42 @@
+using System.Text.RegularExpressions;
 using Gateway.Contracts;
 using Gateway.Domain;
 using Gateway.Handler.Problems;
 using Gateway.Handler.Reference;
+using Gateway.Handler.Security;
 using Gateway.Storage;
 
 namespace Gateway.Handler.Intake;
 
-/// <summary>Turns a hospital's request into a domain encounter, or the complete list of field errors.</summary>
-public static class SettlementRequestValidator
+/// <summary>
+/// Turns a hospital's request into a domain encounter, or the complete list of field errors. What it accepts is exactly
+/// what the rest of the pipeline can carry: every string has a length limit and a form, every array a count limit, every
+/// date is plausible and the encounter type has exactly its own dates, amounts have two decimals and quantities four. So
+/// nothing a hospital sends can fail later in storage or at the home region (docs/security.md).
+/// </summary>
+public static partial class SettlementRequestValidator
 {
     public const int MaxLines = 2_000;
+    public const int MaxDiagnoses = 20;
+    public const int MaxLineNo = 99_999;
+    public const int MaxName = 200;
+    public const int MaxCallbackUrl = 2_048;
+    public const int MaxStayDays = 366;
+    public static readonly DateOnly EarliestDate = new(1900, 1, 1);
 
-    public static (Encounter? Encounter, List<FieldError> Errors) Validate(SettlementRequest r, Hospital hospital)
+    /// <summary>ICD-10, national extension included: a letter, two digits, optionally a dot and 1–8 more (I21.9, E11.900x001).</summary>
+    [GeneratedRegex(@"^[A-Z][0-9]{2}(\.[0-9A-Za-z]{1,8})?$", RegexOptions.CultureInvariant)]
+    private static partial Regex Icd10();
+
+    /// <summary>Special-disease (门特) codes: 1–20 of letters, digits, dot, hyphen.</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9.\-]{0,19}$", RegexOptions.CultureInvariant)]
+    private static partial Regex DiseaseCode();
+
+    /// <summary>Catalog item codes: 1–64 of letters, digits, dot, underscore, hyphen.</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ItemCode();
+
+    public static (Encounter? Encounter, List<FieldError> Errors) Validate(SettlementRequest r, Hospital hospital, CallbackPolicy? callbacks = null)
     {
         var errors = new List<FieldError>();
         if (!Keys.IsValidId(r.HospitalSettlementId)) errors.Add(new("/hospitalSettlementId", "Required: 1–64 characters of [A-Za-z0-9_-]."));
@@ -21,8 +46,7 @@ public static class SettlementRequestValidator
             if (!RegionCode.TryParse(r.Member.HomeRegion, out _)) errors.Add(new("/member/homeRegion", "Required: a six-digit region code."));
             if (!Keys.IsValidId(r.Member.MemberId)) errors.Add(new("/member/memberId", "Required: 1–64 characters of [A-Za-z0-9_-]."));
         }
-        if (r.CallbackUrl is not null && (!Uri.TryCreate(r.CallbackUrl, UriKind.Absolute, out var cb) || cb.Scheme is not ("https" or "http")))
-            errors.Add(new("/callbackUrl", "Must be an absolute http(s) URL."));
+        if (r.CallbackUrl is not null && (callbacks ?? CallbackPolicy.Strict).Check(r.CallbackUrl, hospital) is { } callbackError) errors.Add(new("/callbackUrl", callbackError));
         var e = r.Encounter;
         if (e is null)
         {
@@ -32,27 +56,45 @@ public static class SettlementRequestValidator
         if (!DomainNames.TryParseEncounterType(e.EncounterType, out var type))
             errors.Add(new("/encounter/encounterType", "Required: inpatient or specialOutpatient."));
         DateOnly admission = default, discharge = default;
+        void Plausible(string field, DateOnly? d)
+        {
+            if (d is { } v && v < EarliestDate) errors.Add(new("/encounter/" + field, $"Not a plausible date: before {EarliestDate:yyyy-MM-dd}."));
+        }
         if (type == EncounterType.SpecialOutpatient)
         {
-            var visit = e.VisitDate ?? e.AdmissionDate;
-            if (visit is null) errors.Add(new("/encounter/visitDate", "Required for a special-outpatient visit."));
-            else admission = discharge = visit.Value;
-            if (string.IsNullOrWhiteSpace(e.SpecialDiseaseCode)) errors.Add(new("/encounter/specialDiseaseCode", "Required for a special-outpatient visit."));
+            // A visit has one date: visitDate, and neither admission nor discharge date (never one silently dropped).
+            if (e.VisitDate is null) errors.Add(new("/encounter/visitDate", "Required for a special-outpatient visit."));
+            if (e.AdmissionDate is not null) errors.Add(new("/encounter/admissionDate", "A special-outpatient visit has one date, visitDate; send no admissionDate."));
+            if (e.DischargeDate is not null) errors.Add(new("/encounter/dischargeDate", "A special-outpatient visit has one date, visitDate; send no dischargeDate."));
+            Plausible("visitDate", e.VisitDate);
+            admission = discharge = e.VisitDate ?? default;
+            if (e.SpecialDiseaseCode is null) errors.Add(new("/encounter/specialDiseaseCode", "Required for a special-outpatient visit."));
         }
-        else
+        else if (type == EncounterType.Inpatient)
         {
             if (e.AdmissionDate is null) errors.Add(new("/encounter/admissionDate", "Required."));
             if (e.DischargeDate is null) errors.Add(new("/encounter/dischargeDate", "Required."));
+            if (e.VisitDate is not null) errors.Add(new("/encounter/visitDate", "An inpatient stay has admissionDate and dischargeDate; send no visitDate."));
+            Plausible("admissionDate", e.AdmissionDate);
+            Plausible("dischargeDate", e.DischargeDate);
             admission = e.AdmissionDate ?? default;
             discharge = e.DischargeDate ?? default;
+            if (e.AdmissionDate is not null && e.DischargeDate is not null)
+            {
+                if (discharge < admission) errors.Add(new("/encounter/dischargeDate", "The discharge date is before the admission date."));
+                else if (discharge.DayNumber - admission.DayNumber > MaxStayDays) errors.Add(new("/encounter/dischargeDate", $"A stay of at most {MaxStayDays} days; settle a longer one in parts."));
+            }
         }
+        if (e.SpecialDiseaseCode is { } sd && !DiseaseCode().IsMatch(sd))
+            errors.Add(new("/encounter/specialDiseaseCode", "A special-disease code: 1–20 characters of letters, digits, '.', '-'."));
         if (e.Diagnoses is null || e.Diagnoses.Count == 0) errors.Add(new("/encounter/diagnoses", "At least one ICD-10 code; the first is the primary diagnosis."));
+        else if (e.Diagnoses.Count > MaxDiagnoses) errors.Add(new("/encounter/diagnoses", $"At most {MaxDiagnoses} diagnoses."));
         else
         {
             for (var i = 0; i < e.Diagnoses.Count; i++)
             {
                 var d = e.Diagnoses[i];
-                if (d is null || d.Length is < 3 or > 16 || !char.IsAsciiLetter(d[0])) errors.Add(new($"/encounter/diagnoses/{i}", "An ICD-10 code such as I21.9."));
+                if (d is null || !Icd10().IsMatch(d)) errors.Add(new($"/encounter/diagnoses/{i}", "An ICD-10 code such as I21.9 (a capital letter, two digits, optionally '.' and up to 8 more)."));
             }
         }
         Referral? referral = null;
@@ -73,11 +115,18 @@ public static class SettlementRequestValidator
                 var l = e.Lines[i];
                 var at = $"/encounter/lines/{i}";
                 if (l is null) { errors.Add(new(at, "A line object.")); continue; }
-                if (string.IsNullOrWhiteSpace(l.ItemCode) || l.ItemCode.Length > 64) errors.Add(new(at + "/itemCode", "Required: the catalog item code (≤ 64 characters)."));
+                if (l.LineNo is { } no && no is < 1 or > MaxLineNo) errors.Add(new(at + "/lineNo", $"A line number from 1 to {MaxLineNo}."));
+                if (l.ItemCode is null || !ItemCode().IsMatch(l.ItemCode)) errors.Add(new(at + "/itemCode", "Required: the catalog item code (1–64 of letters, digits, '.', '_', '-')."));
+                if (l.Name is { Length: > MaxName }) errors.Add(new(at + "/name", $"At most {MaxName} characters."));
                 if (l.Quantity is null) errors.Add(new(at + "/quantity", "Required."));
+                else if (l.Quantity <= 0m || l.Quantity > 1_000_000m || l.Quantity.Value.Scale > 4 && decimal.Round(l.Quantity.Value, 4) != l.Quantity)
+                    errors.Add(new(at + "/quantity", "Above 0, at most 1,000,000, at most four decimals."));
                 if (l.UnitPrice is null) errors.Add(new(at + "/unitPrice", "Required."));
+                else if (l.UnitPrice < 0m || l.UnitPrice.Value.Scale > 4 && decimal.Round(l.UnitPrice.Value, 4) != l.UnitPrice)
+                    errors.Add(new(at + "/unitPrice", "Not negative, at most four decimals."));
                 if (l.Amount is null) errors.Add(new(at + "/amount", "Required."));
-                if (l.Name is { Length: > 200 }) errors.Add(new(at + "/name", "At most 200 characters."));
+                else if (l.Amount < 0m || l.Amount.Value.Scale > 2 && decimal.Round(l.Amount.Value, 2) != l.Amount)
+                    errors.Add(new(at + "/amount", "Money: not negative, at most two decimals."));
                 lines.Add(new EncounterLine(l.LineNo ?? i + 1, l.ItemCode ?? "", l.Name, l.Quantity ?? 0, l.UnitPrice ?? 0, l.Amount ?? 0));
             }
         }

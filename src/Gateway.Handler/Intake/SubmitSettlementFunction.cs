@@ -23,6 +23,7 @@ public sealed class SubmitSettlementFunction(
     Dispatcher dispatcher,
     SettlementWaiter waiter,
     MemberStore members,
+    CallbackPolicy callbacks,
     TimeProvider clock)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken ct)
@@ -51,14 +52,14 @@ public sealed class SubmitSettlementFunction(
         SettlementRequest dto;
         try
         {
-            dto = GatewayJson.Deserialize<SettlementRequest>(Encoding.UTF8.GetString(body));
+            dto = StrictJson.Deserialize<SettlementRequest>(body);
         }
-        catch (JsonException e)
+        catch (StrictJsonException e)
         {
-            return Problems.Problems.MalformedJson(JsonErrors.Describe(e)).ToResult();
+            return Problems.Problems.Unreadable(e).ToResult();
         }
 
-        var (encounter, errors) = SettlementRequestValidator.Validate(dto, hospital);
+        var (encounter, errors) = SettlementRequestValidator.Validate(dto, hospital, callbacks);
         if (encounter is null) return Problems.Problems.Validation(errors).ToResult();
         var home = RegionCode.Parse(dto.Member!.HomeRegion!);
         var settlementKey = Keys.SettlementKey(hospital.Code, dto.HospitalSettlementId!);

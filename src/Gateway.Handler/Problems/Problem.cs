@@ -48,6 +48,17 @@ public static class Problems
 
     public static Problem UnsupportedMediaType() => new("unsupported-media-type", 415, "Unsupported media type", "Send the body as application/json (UTF-8).");
 
+    public static Problem LengthRequired() => new("length-required", 411, "A body with its Content-Length is required",
+        "The body is empty: send the JSON body with a Content-Length header (a chunked body does not reach the gateway: the Functions host forwards a body only with a length).");
+
+    /// <summary>A body the strict reader refused: 415 when it is not UTF-8, else 400 with the field it points at.</summary>
+    public static Problem Unreadable(Gateway.Contracts.StrictJsonException e) => e.NotUtf8
+        ? new("unsupported-media-type", 415, "Unsupported media type", e.Message + " Send application/json in UTF-8.")
+        : new("malformed-json", 400, "The body is not valid JSON", e.Pointer.Length == 0 ? e.Message : $"{e.Message} (at {e.Pointer})")
+        {
+            Errors = e.Pointer.Length == 0 ? null : [new FieldError(e.Pointer, e.Message)],
+        };
+
     public static Problem PayloadTooLarge(long limit) => new("payload-too-large", 413, "The body is too large", $"The body must be at most {limit} bytes.");
 
     public static Problem Unauthenticated(string name, string detail) => new(name, 401, "The request is not signed correctly", detail);

@@ -4,7 +4,11 @@ using Newtonsoft.Json;
 namespace Gateway.Handler.Reference;
 
 /// <summary>A hospital known to the gateway: its region and level come from here, never from a request body.</summary>
-public sealed record Hospital(string Code, string Name, RegionCode Region, HospitalLevel Level, string KeyId);
+public sealed record Hospital(string Code, string Name, RegionCode Region, HospitalLevel Level, string KeyId)
+{
+    /// <summary>The hosts (<c>host</c> or <c>host:port</c>) its callbacks may go to: data/hospitals.json <c>callbackHosts</c>, plus the setting <c>CallbackHosts__{code}</c> (comma-separated).</summary>
+    public IReadOnlyList<string> CallbackHosts { get; init; } = [];
+}
 
 /// <summary>Hospitals (data/hospitals.json) and their HMAC secrets (the key is the UTF-8 bytes of the secret string) (setting <c>HospitalKeys__{keyId}</c>; demo keys from data/demo/keys.json).</summary>
 public sealed class HospitalRegistry
@@ -13,7 +17,7 @@ public sealed class HospitalRegistry
     private readonly Dictionary<string, Hospital> _byKey;
     private readonly Dictionary<string, byte[]> _secrets;
 
-    private sealed record HospitalJson(string Code, string Name, string Region, int Level, string KeyId);
+    private sealed record HospitalJson(string Code, string Name, string Region, int Level, string KeyId, List<string>? CallbackHosts);
 
     public HospitalRegistry(IEnumerable<Hospital> hospitals, IReadOnlyDictionary<string, string> secrets)
     {
@@ -34,7 +38,12 @@ public sealed class HospitalRegistry
     public static HospitalRegistry Load(string dataDirectory, IConfiguration configuration, bool demo)
     {
         var json = JsonConvert.DeserializeObject<List<HospitalJson>>(File.ReadAllText(Path.Combine(dataDirectory, "hospitals.json")))!;
-        var hospitals = json.Select(h => new Hospital(h.Code, h.Name, RegionCode.Parse(h.Region), (HospitalLevel)h.Level, h.KeyId)).ToList();
+        var hosts = configuration.GetSection("CallbackHosts");
+        var hospitals = json.Select(h => new Hospital(h.Code, h.Name, RegionCode.Parse(h.Region), (HospitalLevel)h.Level, h.KeyId)
+        {
+            CallbackHosts = (h.CallbackHosts ?? []).Concat((hosts[h.Code] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Select(x => x.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList(),
+        }).ToList();
         var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
         if (demo)
         {

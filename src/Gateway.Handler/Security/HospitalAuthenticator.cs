@@ -44,10 +44,45 @@ public sealed class HospitalAuthenticator(HospitalRegistry hospitals, Settlement
             return (null, null, Problems.Problems.Unauthenticated("signature-expired", "The timestamp is more than 5 minutes away from the gateway's clock."));
         if (!Keys.IsValidId(nonce) || nonce.Length < 8)
             return (null, null, Problems.Problems.Unauthenticated("signature-invalid", "The nonce must be 8–64 characters of [A-Za-z0-9_-]."));
-        var pathAndQuery = request.Path.Value + request.QueryString.Value;
+        if (SignedTarget(request) is not { } pathAndQuery)
+            return (null, null, NonCanonical(request));
         if (!RequestSigning.Verify(secret, request.Method, pathAndQuery, timestamp, nonce, body, signature))
             return (null, null, Problems.Problems.Unauthenticated("signature-invalid", "The signature does not match the request."));
         return (hospital, new NonceUse(keyId, nonce, at), null);
+    }
+
+    /// <summary>
+    /// The path and query exactly as the client sent them (App Service's front end passes the unencoded URL in
+    /// <c>X-WAWS-Unencoded-URL</c>; otherwise the server's raw request target), when they are canonical: the path as
+    /// <see cref="PathString.ToUriComponent"/> writes it (nothing percent-encoded that need not be, no dot or empty segments)
+    /// and the query as the Functions host rebuilds it when it forwards a request (QueryHelpers.AddQueryString over the
+    /// parsed query). A request whose target is not canonical is refused (<c>non-canonical-target</c>), never normalised, so
+    /// what was signed is what is served. Null when not canonical.
+    /// </summary>
+    public static string? SignedTarget(HttpRequest request)
+    {
+        var raw = request.Headers["X-WAWS-Unencoded-URL"].FirstOrDefault()
+            ?? request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget
+            ?? request.Path.Value + request.QueryString.Value;
+        var q = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = q < 0 ? raw : raw[..q];
+        var query = q < 0 ? "" : raw[q..];
+        if (path != request.Path.ToUriComponent() || path.Contains("//", StringComparison.Ordinal)
+            || path.Split('/').Any(s => s is "." or ".." || s.Equals("%2e", StringComparison.OrdinalIgnoreCase)))
+            return null;
+        if (query != CanonicalQuery(request.Query)) return null;
+        return raw;
+    }
+
+    /// <summary>The query as the Functions host forwards it: every parameter in order, encoded by QueryHelpers.</summary>
+    public static string CanonicalQuery(IQueryCollection query) =>
+        query.Count == 0 ? "" : Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("", query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v))));
+
+    private static Problem NonCanonical(HttpRequest request)
+    {
+        var canonical = request.Path.ToUriComponent() + CanonicalQuery(request.Query);
+        return new Problem("non-canonical-target", 400, "The request path or query is not in canonical form",
+            $"Send (and sign) the path and query in canonical form: {canonical} (percent-encode only what must be, with upper-case hex; no dot or empty segments).");
     }
 
     /// <summary>Spends a verified request's nonce on its own; false when it was used before.</summary>

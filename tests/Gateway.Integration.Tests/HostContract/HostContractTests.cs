@@ -113,6 +113,7 @@ public sealed class HostContractTests
             ["QueueTransport"] = "StorageQueues",
             ["GATEWAY_DATA_DIR"] = Path.Combine(RepoPaths.Root, "data"),
             ["GATEWAY_DEMO"] = "true",
+            ["AllowLoopbackCallbacks"] = "true", // the callback receiver is WireMock on 127.0.0.1
         });
         var handlerDll = RepoPaths.ProjectOutput("Gateway.Handler", "Gateway.Handler.dll");
         await using var handler = await HandlerProcess.StartAsync(handlerDll, Path.GetDirectoryName(handlerDll)!, settings, 0, CancellationToken.None);
