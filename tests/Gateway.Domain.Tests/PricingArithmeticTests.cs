@@ -111,7 +111,8 @@ public sealed class PricingArithmeticTests
 
     /// <summary>The line checks of spec §5 on a one-line encounter, written out in decimal: the pointer of the rejection, or null.</summary>
     private static string? Rejected(EncounterLine l) =>
-        l.Quantity <= 0m || l.UnitPrice < 0m || l.Amount < 0m || l.Amount > Money.AbsurdAmount || l.UnitPrice > Money.AbsurdAmount || l.Quantity > 1_000_000m ? "/lines/0"
+        decimal.Round(l.Quantity, 4) != l.Quantity ? "/lines/0/quantity"
+        : l.Quantity <= 0m || l.UnitPrice < 0m || l.Amount < 0m || l.Amount > Money.AbsurdAmount || l.UnitPrice > Money.AbsurdAmount || l.Quantity > 1_000_000m ? "/lines/0"
         : decimal.Round(l.Amount, 2) != l.Amount || decimal.Round(l.UnitPrice, 4) != l.UnitPrice ? "/lines/0/amount"
         : Math.Abs(l.Quantity * l.UnitPrice - l.Amount) > 0.01m ? "/lines/0/amount (arithmetic)"
         : l.Amount > Money.AbsurdAmount ? "/lines"
@@ -150,6 +151,7 @@ public sealed class PricingArithmeticTests
             (1m, 1m, 1.01m), (1m, 1m, 0.99m), (1m, 1m, 1.011m), (1m, 1m, 1.0100m), (1m, 1m, 0.989m), (1m, 1m, 1.010m), (1m, 1m, 1.00001m),
             (3m, 0.3333m, 1.00m), (3m, 0.3366m, 1.00m), (3m, 0.3367m, 1.00m), (1m, 1.00000m, 1m), (1m, 1.00001m, 1m), (1m, -0m, 0m), (1m, 0m, -0m),
             (1m, -0.01m, 0m), (1m, 0m, -0.01m), (0.5m, 0.03m, 0.01m), (0.5m, 0.03m, 0.02m), (0.5m, 0.03m, 0.03m),
+            (0.00001m, 0m, 0m), (1.00000m, 1m, 1m), (0.0000000000000000000000000001m, 1m, 0m), (2.12345m, 1m, 2.12m),
         ];
         foreach (var (q, p, a) in bounds) Assert.True(SameVerdict(new EncounterLine(1, "A0", null, q, p, a)), $"{q} × {p} = {a}");
     }

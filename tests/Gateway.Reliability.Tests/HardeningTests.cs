@@ -87,8 +87,8 @@ public sealed class HardeningTests : IAsyncLifetime
         var before = await CountAsync();
         var cases = new (string What, Action<JObject> Change, int Status, string Type)[]
         {
-            ("a 30-year stay", o => o["encounter"]!["admissionDate"] = "1996-05-01", 422, "validation-error"),
-            ("the year 1", o => { o["encounter"]!["admissionDate"] = "0001-01-01"; o["encounter"]!["dischargeDate"] = "0001-01-02"; }, 422, "validation-error"),
+            ("a 30-year stay", o => o["encounter"]!["admissionDate"] = "1996-05-01", 422, "impossible-dates"),
+            ("the year 1", o => { o["encounter"]!["admissionDate"] = "0001-01-01"; o["encounter"]!["dischargeDate"] = "0001-01-02"; }, 422, "impossible-dates"),
             ("special outpatient with two dates", o =>
             {
                 var e = o["encounter"]!;
@@ -97,8 +97,8 @@ public sealed class HardeningTests : IAsyncLifetime
             ("SQL in a diagnosis", o => o["encounter"]!["diagnoses"] = new JArray("I21.9' OR 1=1--"), 422, "validation-error"),
             ("NUL in a diagnosis", o => o["encounter"]!["diagnoses"] = new JArray("I21.9\u0000"), 400, "malformed-json"),
             ("line number -5", o => o["encounter"]!["lines"]![0]!["lineNo"] = -5, 422, "validation-error"),
-            ("quantity 1e-28", o => o["encounter"]!["lines"]![0]!["quantity"] = "0.0000000000000000000000000001", 422, "validation-error"),
-            ("amount with three decimals", o => o["encounter"]!["lines"]![0]!["amount"] = "250.001", 422, "validation-error"),
+            ("quantity 1e-28", o => o["encounter"]!["lines"]![0]!["quantity"] = "0.0000000000000000000000000001", 422, "negative-or-absurd-amount"),
+            ("amount with three decimals", o => o["encounter"]!["lines"]![0]!["amount"] = "250.001", 422, "negative-or-absurd-amount"),
             ("a 100,000-character special-disease code", o => { o["encounter"]!["specialDiseaseCode"] = new string('A', 100_000); }, 400, "malformed-json"),
             ("a 300-character special-disease code", o => { o["encounter"]!["specialDiseaseCode"] = new string('A', 300); }, 422, "validation-error"),
             ("21 diagnoses", o => o["encounter"]!["diagnoses"] = new JArray(Enumerable.Range(0, 21).Select(i => "I21." + i)), 422, "validation-error"),

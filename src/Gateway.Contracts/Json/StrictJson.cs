@@ -27,7 +27,7 @@ public sealed class StrictJsonException(string pointer, string message, bool not
 public static class StrictJson
 {
     public const int MaxString = 4096;
-    public const int MaxArray = 2000;
+    public const int MaxArray = 10_000;
     public const int MaxDepth = 12;
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);

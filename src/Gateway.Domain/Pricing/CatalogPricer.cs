@@ -153,11 +153,21 @@ public static class CatalogPricer
     private static decimal PreSelf(in CatalogItem item, decimal remaining) =>
         item.Class == CatalogClass.B ? Money.Round(remaining * item.PreSelfPayRatio) : 0m;
 
+    /// <summary>No date before this is plausible (a typo for the year, or a test value).</summary>
+    public static readonly DateOnly EarliestDate = new(1900, 1, 1);
+
+    /// <summary>The longest stay one settlement covers; a longer one is settled in parts.</summary>
+    public const int MaxStayDays = 366;
+
     /// <summary>The checks of spec §5 that need only the encounter.</summary>
     public static void Validate(Encounter e)
     {
+        if (e.AdmissionDate < EarliestDate)
+            throw Reject(RejectionCode.ImpossibleDates, $"The admission (or visit) date is before {EarliestDate:yyyy-MM-dd}: not a plausible date.", "/admissionDate");
         if (e.DischargeDate < e.AdmissionDate)
             throw Reject(RejectionCode.ImpossibleDates, "The discharge date is before the admission date.", "/dischargeDate");
+        if (e.DischargeDate.DayNumber - e.AdmissionDate.DayNumber > MaxStayDays)
+            throw Reject(RejectionCode.ImpossibleDates, $"A stay of more than {MaxStayDays} days: settle a longer stay in parts.", "/dischargeDate");
         if (e.EncounterType == EncounterType.SpecialOutpatient)
         {
             if (e.DischargeDate != e.AdmissionDate)
@@ -206,6 +216,8 @@ public static class CatalogPricer
                 totalCents += cents;
                 continue;
             }
+            if (l.Quantity.Scale > 4 && decimal.Round(l.Quantity, 4) != l.Quantity)
+                throw Reject(RejectionCode.NegativeOrAbsurdAmount, $"Line {l.LineNo}: a quantity has at most four decimals.", $"/lines/{i}/quantity");
             if (l.Quantity <= 0m || l.UnitPrice < 0m || l.Amount < 0m || l.Amount > Money.AbsurdAmount || l.UnitPrice > Money.AbsurdAmount || l.Quantity > 1_000_000m)
                 throw Reject(RejectionCode.NegativeOrAbsurdAmount, $"Line {l.LineNo}: quantity must be positive, prices and amounts non-negative and below {Money.AbsurdAmount:0}.", $"/lines/{i}");
             // A decimal with at most two (four) digits after the point is its own rounding: Round only the others.

@@ -21,8 +21,6 @@ public static partial class SettlementRequestValidator
     public const int MaxLineNo = 99_999;
     public const int MaxName = 200;
     public const int MaxCallbackUrl = 2_048;
-    public const int MaxStayDays = 366;
-    public static readonly DateOnly EarliestDate = new(1900, 1, 1);
 
     /// <summary>ICD-10, national extension included: a letter, two digits, optionally a dot and 1–8 more (I21.9, E11.900x001).</summary>
     [GeneratedRegex(@"^[A-Z][0-9]{2}(\.[0-9A-Za-z]{1,8})?$", RegexOptions.CultureInvariant)]
@@ -56,17 +54,12 @@ public static partial class SettlementRequestValidator
         if (!DomainNames.TryParseEncounterType(e.EncounterType, out var type))
             errors.Add(new("/encounter/encounterType", "Required: inpatient or specialOutpatient."));
         DateOnly admission = default, discharge = default;
-        void Plausible(string field, DateOnly? d)
-        {
-            if (d is { } v && v < EarliestDate) errors.Add(new("/encounter/" + field, $"Not a plausible date: before {EarliestDate:yyyy-MM-dd}."));
-        }
         if (type == EncounterType.SpecialOutpatient)
         {
             // A visit has one date: visitDate, and neither admission nor discharge date (never one silently dropped).
             if (e.VisitDate is null) errors.Add(new("/encounter/visitDate", "Required for a special-outpatient visit."));
             if (e.AdmissionDate is not null) errors.Add(new("/encounter/admissionDate", "A special-outpatient visit has one date, visitDate; send no admissionDate."));
             if (e.DischargeDate is not null) errors.Add(new("/encounter/dischargeDate", "A special-outpatient visit has one date, visitDate; send no dischargeDate."));
-            Plausible("visitDate", e.VisitDate);
             admission = discharge = e.VisitDate ?? default;
             if (e.SpecialDiseaseCode is null) errors.Add(new("/encounter/specialDiseaseCode", "Required for a special-outpatient visit."));
         }
@@ -75,15 +68,8 @@ public static partial class SettlementRequestValidator
             if (e.AdmissionDate is null) errors.Add(new("/encounter/admissionDate", "Required."));
             if (e.DischargeDate is null) errors.Add(new("/encounter/dischargeDate", "Required."));
             if (e.VisitDate is not null) errors.Add(new("/encounter/visitDate", "An inpatient stay has admissionDate and dischargeDate; send no visitDate."));
-            Plausible("admissionDate", e.AdmissionDate);
-            Plausible("dischargeDate", e.DischargeDate);
             admission = e.AdmissionDate ?? default;
             discharge = e.DischargeDate ?? default;
-            if (e.AdmissionDate is not null && e.DischargeDate is not null)
-            {
-                if (discharge < admission) errors.Add(new("/encounter/dischargeDate", "The discharge date is before the admission date."));
-                else if (discharge.DayNumber - admission.DayNumber > MaxStayDays) errors.Add(new("/encounter/dischargeDate", $"A stay of at most {MaxStayDays} days; settle a longer one in parts."));
-            }
         }
         if (e.SpecialDiseaseCode is { } sd && !DiseaseCode().IsMatch(sd))
             errors.Add(new("/encounter/specialDiseaseCode", "A special-disease code: 1–20 characters of letters, digits, '.', '-'."));
@@ -118,15 +104,10 @@ public static partial class SettlementRequestValidator
                 if (l.LineNo is { } no && no is < 1 or > MaxLineNo) errors.Add(new(at + "/lineNo", $"A line number from 1 to {MaxLineNo}."));
                 if (l.ItemCode is null || !ItemCode().IsMatch(l.ItemCode)) errors.Add(new(at + "/itemCode", "Required: the catalog item code (1–64 of letters, digits, '.', '_', '-')."));
                 if (l.Name is { Length: > MaxName }) errors.Add(new(at + "/name", $"At most {MaxName} characters."));
+                // Signs, sizes and precision of the figures are the domain's checks (typed rejections, spec §5).
                 if (l.Quantity is null) errors.Add(new(at + "/quantity", "Required."));
-                else if (l.Quantity <= 0m || l.Quantity > 1_000_000m || l.Quantity.Value.Scale > 4 && decimal.Round(l.Quantity.Value, 4) != l.Quantity)
-                    errors.Add(new(at + "/quantity", "Above 0, at most 1,000,000, at most four decimals."));
                 if (l.UnitPrice is null) errors.Add(new(at + "/unitPrice", "Required."));
-                else if (l.UnitPrice < 0m || l.UnitPrice.Value.Scale > 4 && decimal.Round(l.UnitPrice.Value, 4) != l.UnitPrice)
-                    errors.Add(new(at + "/unitPrice", "Not negative, at most four decimals."));
                 if (l.Amount is null) errors.Add(new(at + "/amount", "Required."));
-                else if (l.Amount < 0m || l.Amount.Value.Scale > 2 && decimal.Round(l.Amount.Value, 2) != l.Amount)
-                    errors.Add(new(at + "/amount", "Money: not negative, at most two decimals."));
                 lines.Add(new EncounterLine(l.LineNo ?? i + 1, l.ItemCode ?? "", l.Name, l.Quantity ?? 0, l.UnitPrice ?? 0, l.Amount ?? 0));
             }
         }

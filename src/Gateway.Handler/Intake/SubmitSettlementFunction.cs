@@ -73,6 +73,7 @@ public sealed class SubmitSettlementFunction(
                 throw new RejectedException(new Rejection(RejectionCode.ImpossibleDates,
                     $"The service date {encounter.ServiceDate:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} in China).",
                     encounter.EncounterType == EncounterType.SpecialOutpatient && dto.Encounter!.VisitDate is not null ? "/visitDate" : "/dischargeDate"));
+            CatalogPricer.Validate(encounter); // the encounter's own checks (dates first) before a catalog is looked up for its date
             var catalog = catalogs.For(hospital.Region, encounter.ServiceDate)
                 ?? throw new RejectedException(new Rejection(RejectionCode.CatalogMissing,
                     $"No catalog of treatment region {hospital.Region} is in force on the service date {encounter.ServiceDate:yyyy-MM-dd}."));
