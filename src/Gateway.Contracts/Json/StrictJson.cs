@@ -94,7 +94,10 @@ public static class StrictJson
     }
 
     /// <summary>Duplicate keys, string and array sizes, depth, control characters; syntax errors with their position.</summary>
-    public static void Scan(string json)
+    public static void Scan(string json) => Scan(json, MaxArray);
+
+    /// <summary><see cref="Scan(string)"/> with another bound on arrays (a registry export is one long array of members).</summary>
+    public static void Scan(string json, int maxArray)
     {
         using var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Decimal, MaxDepth = null };
         var objects = new Stack<HashSet<string>>();
@@ -108,7 +111,7 @@ public static class StrictJson
                 if (containers.Count > 0 && !containers.Peek() && reader.TokenType is not (JsonToken.EndArray or JsonToken.Comment))
                 {
                     var n = arrays.Pop() + 1;
-                    if (n > MaxArray) throw new StrictJsonException(Pointer(reader.Path), $"At most {MaxArray} items in an array.");
+                    if (n > maxArray) throw new StrictJsonException(Pointer(reader.Path), $"At most {maxArray} items in an array.");
                     arrays.Push(n);
                 }
                 switch (reader.TokenType)

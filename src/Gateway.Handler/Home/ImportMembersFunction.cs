@@ -23,12 +23,20 @@ public sealed class ImportMembersFunction(ClearingUsers users, MemberStore membe
         if (user.Role != "admin" || user.Region != region) return new Problem("forbidden", 403, "Not allowed", $"User {user.Name} does not administer region {region}.").ToResult();
         if (request.ContentLength > MaxBytes) return Problems.Problems.PayloadTooLarge(MaxBytes).ToResult();
         var type = request.ContentType ?? "";
-        var csv = type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase);
-        if (!csv && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)) return Problems.Problems.UnsupportedMediaType().ToResult();
-        // The parsers read synchronously: take the (bounded) body first.
-        using var body = new StreamReader(request.Body, System.Text.Encoding.UTF8);
-        var text = await body.ReadToEndAsync(ct).ConfigureAwait(false);
-        if (text.Length > MaxBytes) return Problems.Problems.PayloadTooLarge(MaxBytes).ToResult();
+        var csv = Intake.HttpBody.IsMediaType(type, "text/csv");
+        if (!csv && !Intake.HttpBody.IsJson(type)) return Problems.Problems.UnsupportedMediaType().ToResult();
+        // The parsers read synchronously: take the (bounded) body first, as UTF-8 exactly (anything else is a 415).
+        using var buffer = new MemoryStream();
+        var chunk = new byte[65_536];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxBytes) return Problems.Problems.PayloadTooLarge(MaxBytes).ToResult();
+            buffer.Write(chunk, 0, read);
+        }
+        string text;
+        try { text = Gateway.Contracts.StrictJson.DecodeUtf8(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)); }
+        catch (Gateway.Contracts.StrictJsonException e) { return Problems.Problems.Unreadable(e).ToResult(); }
         var result = await new MemberImport(members).ImportAsync(code, new StringReader(text), csv, ct).ConfigureAwait(false);
         if (!result.Ok)
         {

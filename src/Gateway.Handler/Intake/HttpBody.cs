@@ -37,10 +37,13 @@ public static class HttpBody
     }
 
     /// <summary><c>application/json</c>, or with exactly one parameter <c>charset=utf-8</c> (any case, optional quotes).</summary>
-    public static bool IsJson(string contentType)
+    public static bool IsJson(string contentType) => IsMediaType(contentType, "application/json");
+
+    /// <summary>Exactly <paramref name="mediaType"/>, optionally with the one parameter <c>charset=utf-8</c>.</summary>
+    public static bool IsMediaType(string contentType, string mediaType)
     {
         var parts = contentType.Split(';');
-        if (!parts[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase)) return false;
+        if (!parts[0].Trim().Equals(mediaType, StringComparison.OrdinalIgnoreCase)) return false;
         if (parts.Length == 1) return true;
         if (parts.Length > 2) return false;
         var p = parts[1].Trim();

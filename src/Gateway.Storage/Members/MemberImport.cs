@@ -46,11 +46,26 @@ public sealed class MemberImport(MemberStore members)
         return new ImportResult(valid.Count, []);
     }
 
+    /// <summary>The most members one file holds (a region's registry export, in parts above this).</summary>
+    public const int MaxMembers = 1_000_000;
+
     private static (List<(int Line, MemberDto Dto)>, List<ImportError>) ParseJson(TextReader text)
     {
         var rows = new List<(int, MemberDto)>();
         var errors = new List<ImportError>();
-        using var reader = new JsonTextReader(text) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Decimal };
+        // The strict reader's rules (docs/api.md): duplicate keys, sizes and control characters over the whole file first, then
+        // each member with exact types; every problem is reported by line, in the caller's terms.
+        var all = text.ReadToEnd();
+        try
+        {
+            StrictJson.Scan(all, MaxMembers);
+        }
+        catch (StrictJsonException e)
+        {
+            errors.Add(new ImportError(1, e.Pointer.Length == 0 ? "$" : e.Pointer.TrimStart('/'), e.Message));
+            return (rows, errors);
+        }
+        using var reader = new JsonTextReader(new StringReader(all)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Decimal };
         try
         {
             if (!reader.Read() || reader.TokenType != JsonToken.StartArray)
@@ -63,8 +78,8 @@ public sealed class MemberImport(MemberStore members)
                 var line = reader.LineNumber;
                 // Read the element whole first, so a bad field does not derail the rest of the stream.
                 var element = Newtonsoft.Json.Linq.JToken.ReadFrom(reader);
-                try { rows.Add((line, element.ToObject<MemberDto>(GatewayJson.Serializer)!)); }
-                catch (JsonSerializationException e) { errors.Add(new ImportError(line, e.Path ?? "$", e.Message.Split(". Path")[0])); }
+                try { rows.Add((line, StrictJson.Deserialize<MemberDto>(element.ToString(Formatting.None)))); }
+                catch (StrictJsonException e) { errors.Add(new ImportError(line, e.Pointer.Length == 0 ? "$" : e.Pointer.TrimStart('/'), e.Message)); }
             }
         }
         catch (JsonReaderException e)
