@@ -41,7 +41,8 @@ public static class StrictJson
             ContractResolver = GatewayJson.Settings.ContractResolver,
             FloatParseHandling = FloatParseHandling.Decimal,
             DateParseHandling = DateParseHandling.None,
-            NullValueHandling = NullValueHandling.Ignore,
+            // A null reaches the converters: null is an optional field left empty, never a false, a zero or a default.
+            NullValueHandling = NullValueHandling.Include,
             MissingMemberHandling = MissingMemberHandling.Error,
             MaxDepth = MaxDepth + 2,
             Culture = CultureInfo.InvariantCulture,
