@@ -79,6 +79,9 @@ param hospitalKeyIds array = []
 @description('Clearing-staff user names; each gets ClearingUsers__<name> referencing the Key Vault secret clearing-user-<name> ("<sha256 hex of password>:<role>[:<region>]").')
 param clearingUsers array = []
 
+@description('Hospital callback hosts registered in this environment beyond data/hospitals.json: { "H440300001": "his.example.cn,his2.example.cn:8443" }. Callbacks go to https on these hosts only.')
+param callbackHosts object = {}
+
 @description('Create the staging deployment slot (release by swap, rollback by swapping back).')
 param stagingSlot bool = true
 
@@ -220,6 +223,7 @@ module functionApp 'modules/functionapp.bicep' = {
     demo: demo
     hospitalKeyIds: hospitalKeyIds
     clearingUsers: clearingUsers
+    callbackHosts: callbackHosts
   }
 }
 

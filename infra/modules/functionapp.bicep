@@ -28,9 +28,13 @@ param closePeriodSchedule string
 param demo bool
 param hospitalKeyIds array
 param clearingUsers array
+@description('Callback hosts per hospital code, comma-separated (host or host:port), beside data/hospitals.json callbackHosts.')
+param callbackHosts object
 
 // Section prefixes the handler reads with GetSection(...).GetChildren(): one setting per hospital key / user.
 var hospitalKeyPrefix = 'HospitalKeys__'
+// Callback hosts a hospital registered (https only; the handler refuses any other target): CallbackHosts__<code> = host[,host:port].
+var callbackHostPrefix = 'CallbackHosts__'
 var clearingUserPrefix = 'ClearingUsers__'
 
 var kvRef = '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName='
@@ -76,6 +80,7 @@ var fixedSettings = {
 
 var hospitalKeySettings = toObject(hospitalKeyIds, id => '${hospitalKeyPrefix}${id}', id => '${kvRef}hospital-key-${id})')
 var clearingUserSettings = toObject(clearingUsers, u => '${clearingUserPrefix}${u}', u => '${kvRef}clearing-user-${u})')
+var callbackHostSettings = toObject(items(callbackHosts), i => '${callbackHostPrefix}${i.key}', i => string(i.value))
 
 var siteConfig = {
   linuxFxVersion: ''
@@ -122,7 +127,7 @@ resource site 'Microsoft.Web/sites@2023-12-01' = {
 resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings)
+  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings, callbackHostSettings)
 }
 
 // The staging slot: same plan, identity and settings, its own content share. Releases go here first and
@@ -147,7 +152,7 @@ resource staging 'Microsoft.Web/sites/slots@2023-12-01' = if (stagingSlot) {
 resource stagingSettings 'Microsoft.Web/sites/slots/config@2023-12-01' = if (stagingSlot) {
   parent: staging
   name: 'appsettings'
-  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings, { WEBSITE_CONTENTSHARE: toLower('${contentShare}-staging') })
+  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings, callbackHostSettings, { WEBSITE_CONTENTSHARE: toLower('${contentShare}-staging') })
 }
 
 // The content share belongs to the slot, not to the release: it must not travel with a swap.

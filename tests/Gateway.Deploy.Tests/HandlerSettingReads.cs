@@ -28,7 +28,8 @@ public sealed class HandlerSettingReads
         _ = new ClearingUsers(data, configuration, demo: false);
         using var http = new HttpClient();
         _ = new Gateway.Handler.Home.NationalDirectory(http, configuration);
-        _ = new Gateway.Handler.Replies.CallbackSender(http, hospitals, TimeProvider.System, configuration, Gateway.Handler.Security.CallbackPolicy.From(configuration),
+        _ = new Gateway.Handler.Replies.CallbackSender(http, hospitals, TimeProvider.System, configuration, Gateway.Handler.Security.CallbackPolicy.Strict, // AllowLoopbackCallbacks is test-harness only (InfraConsistencyTests)
+           
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Gateway.Handler.Replies.CallbackSender>.Instance);
         _ = settings;
         Keys = provider.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase);

@@ -30,11 +30,31 @@ public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    public static async Task<AzuriteFixture> StartAsync()
+    /// <summary>Where Azurite keeps its data, or null: in memory (the default for tests).</summary>
+    public string? Location { get; private init; }
+
+    private string? _pidFile;
+
+    public static async Task<AzuriteFixture> StartAsync(string? location = null)
     {
-        var f = new AzuriteFixture();
+        var f = new AzuriteFixture { Location = location };
         await f.StartInternalAsync();
         return f;
+    }
+
+    /// <summary>
+    /// A clean stop, as Ctrl-C on ./gateway up: SIGTERM to Azurite, which saves its store to <see cref="Location"/> and exits;
+    /// waits until the process is gone.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_pidFile is not null && File.Exists(_pidFile) && int.TryParse(File.ReadAllText(_pidFile).Trim(), out var pid))
+        {
+            Process.Start(new ProcessStartInfo("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })?.WaitForExit(5000);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline) await Task.Delay(100);
+        }
+        Dispose();
     }
 
     private static async Task<string> EnsureInstalledAsync()
@@ -81,10 +101,12 @@ public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
         var logDir = Path.Combine(RepoPaths.Root, "artifacts", "azurite");
         Directory.CreateDirectory(logDir);
         var logFile = Path.Combine(logDir, $"azurite-{Environment.ProcessId}-{TablePort}.log");
-        var azurite = $"'{bin}' --inMemoryPersistence --silent --skipApiVersionCheck --loose --blobHost 127.0.0.1 --blobPort {BlobPort} " +
+        var persistence = Location is null ? "--inMemoryPersistence" : $"--location '{Location}'";
+        var azurite = $"'{bin}' {persistence} --silent --skipApiVersionCheck --loose --blobHost 127.0.0.1 --blobPort {BlobPort} " +
                       $"--queueHost 127.0.0.1 --queuePort {QueuePort} --tableHost 127.0.0.1 --tablePort {TablePort}";
+        _pidFile = Path.Combine(logDir, $"azurite-{Environment.ProcessId}-{TablePort}.pid");
         // The watchdog: Azurite dies with the test process, whatever way that ends.
-        var script = $"{azurite} >'{logFile}' 2>&1 & A=$!; while kill -0 {Environment.ProcessId} 2>/dev/null && kill -0 $A 2>/dev/null; do sleep 1; done; kill -9 $A 2>/dev/null";
+        var script = $"{azurite} >'{logFile}' 2>&1 & A=$!; echo $A >'{_pidFile}'; while kill -0 {Environment.ProcessId} 2>/dev/null && kill -0 $A 2>/dev/null; do sleep 1; done; kill -9 $A 2>/dev/null";
         var info = new ProcessStartInfo("setsid", ["bash", "-c", script]) { UseShellExecute = false };
         _process = Process.Start(info) ?? throw new InvalidOperationException("Could not start azurite.");
         var deadline = DateTime.UtcNow + timeout;

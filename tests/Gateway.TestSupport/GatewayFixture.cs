@@ -76,7 +76,8 @@ public sealed class GatewayFixture : IAsyncDisposable
     /// <summary>A client that signs as a demo hospital (keys from data/demo/keys.json).</summary>
     public HospitalClient Hospital(string code) => new(Http, code, DemoKeys.Secret("k-" + code));
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the local host and its handler, leaving Azurite running (a restart of the gateway, not of its store).</summary>
+    public async Task StopHostAsync()
     {
         if (_host is not null && !_host.HasExited)
         {
@@ -84,6 +85,12 @@ public sealed class GatewayFixture : IAsyncDisposable
             await _host.WaitForExitAsync();
         }
         _host?.Dispose();
+        _host = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopHostAsync();
         Http.Dispose();
         await Azurite.DisposeAsync();
     }

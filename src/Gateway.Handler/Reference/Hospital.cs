@@ -38,10 +38,10 @@ public sealed class HospitalRegistry
     public static HospitalRegistry Load(string dataDirectory, IConfiguration configuration, bool demo)
     {
         var json = JsonConvert.DeserializeObject<List<HospitalJson>>(File.ReadAllText(Path.Combine(dataDirectory, "hospitals.json")))!;
-        var hosts = configuration.GetSection("CallbackHosts");
+        var hosts = configuration.GetSection("CallbackHosts").GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
         var hospitals = json.Select(h => new Hospital(h.Code, h.Name, RegionCode.Parse(h.Region), (HospitalLevel)h.Level, h.KeyId)
         {
-            CallbackHosts = (h.CallbackHosts ?? []).Concat((hosts[h.Code] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            CallbackHosts = (h.CallbackHosts ?? []).Concat((hosts.GetValueOrDefault(h.Code) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 .Select(x => x.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList(),
         }).ToList();
         var secrets = new Dictionary<string, string>(StringComparer.Ordinal);

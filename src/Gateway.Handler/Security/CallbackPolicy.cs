@@ -18,8 +18,8 @@ public sealed class CallbackPolicy(bool allowLoopbackForTests)
 
     public bool AllowLoopbackForTests => allowLoopbackForTests;
 
-    public static CallbackPolicy From(IConfiguration c) =>
-        new(string.Equals(c["AllowLoopbackCallbacks"], "true", StringComparison.OrdinalIgnoreCase));
+    public static CallbackPolicy From(IConfiguration configuration) =>
+        new(string.Equals(configuration["AllowLoopbackCallbacks"], "true", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Null when <paramref name="url"/> may be called back for <paramref name="hospital"/>, else why not.</summary>
     public string? Check(string url, Hospital hospital)
