@@ -51,7 +51,7 @@ services.AddHttpClient<CallbackSender>(c => c.Timeout = TimeSpan.FromSeconds(30)
 services.AddHttpClient<NationalDirectory>(c => c.Timeout = TimeSpan.FromSeconds(30));
 services.AddSingleton<ReconciliationStore>();
 services.AddSingleton<ClosePeriodFunction>();
-services.AddSingleton(new ClearingUsers(settings.DataDirectory, builder.Configuration, settings.Demo));
+services.AddClearingIdentity(builder.Configuration, settings.DataDirectory, settings.Demo); // Basic users or App Service Authentication, policies, sign-in limits
 // The messaging port: the Service Bus SDK in Azure, the Azurite queues of the local host otherwise (QueueTransport).
 string? Setting(string name) => builder.Configuration[name];
 services.AddSingleton(MessagingFactory.ClaimCheck(settings.StorageConnection, Setting));
@@ -93,12 +93,14 @@ app.Use(async (context, next) =>
     }
 });
 
+app.UseClearingIdentity();
+
 // Forwarded HTTP functions (enableForwardingHttpRequest): the host passes the request at its own path.
 // Liveness, with the storage round-trips this instance has made (a first-class figure: the load harness reads it).
 app.MapGet("/api/v1/health", (GatewayStorage s) => Results.Json(new { status = "ok", storageRoundTrips = s.Counter.Count, storageRoundTripsByOperation = s.Counter.ByOperation }));
 app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapGet("/api/v1/settlements", (HttpRequest r, ListSettlementsFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
-app.MapPost("/api/v1/regions/{region}/members", (HttpRequest r, string region, ImportMembersFunction f, CancellationToken ct) => f.HandleAsync(r, region, ct));
+ImportMembersFunction.Map(app);
 app.MapGet("/api/v1/openapi.json", () => Results.File(Path.Combine(AppContext.BaseDirectory, "openapi.json"), "application/json"));
 app.MapGet("/api/v1/settlements/{id}", (HttpRequest r, string id, GetSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
 app.MapPost("/api/v1/settlements/{id}/cancel", (HttpRequest r, string id, CancelSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
