@@ -28,10 +28,16 @@ param closePeriodSchedule string
 param demo bool
 param hospitalKeyIds array
 param clearingUsers array
+@allowed(['AppServiceAuthentication', 'Local'])
+param clearingIdentity string
+param clearingAuthClientId string
+param clearingAuthTenantId string
+param clearingRoles object
 
 // Section prefixes the handler reads with GetSection(...).GetChildren(): one setting per hospital key / user.
 var hospitalKeyPrefix = 'HospitalKeys__'
 var clearingUserPrefix = 'ClearingUsers__'
+var clearingRolePrefix = 'ClearingRoles__'
 
 var kvRef = '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName='
 
@@ -72,10 +78,53 @@ var fixedSettings = {
   NationalDirectoryTimeoutSeconds: string(nationalDirectoryTimeoutSeconds)
   CallbackTimeoutSeconds: string(callbackTimeoutSeconds)
   GATEWAY_DEMO: demo ? 'true' : 'false'
+  // Clearing staff: App Service Authentication (Entra ID) in front, the handler trusts X-MS-CLIENT-PRINCIPAL only when
+  // this says so (Local = HTTP Basic users ClearingUsers__*). The Entra ID client secret of the sign-in (code flow) is read
+  // by the platform through authsettingsV2 clientSecretSettingName.
+  ClearingIdentity: clearingIdentity
+  MICROSOFT_PROVIDER_AUTHENTICATION_SECRET: '${kvRef}clearing-auth-client-secret)'
 }
 
 var hospitalKeySettings = toObject(hospitalKeyIds, id => '${hospitalKeyPrefix}${id}', id => '${kvRef}hospital-key-${id})')
 var clearingUserSettings = toObject(clearingUsers, u => '${clearingUserPrefix}${u}', u => '${kvRef}clearing-user-${u})')
+// App role (value in the Entra ID app registration) → clearing grant: ClearingRoles__<appRole> = read|close|admin[:region].
+var clearingRoleSettings = toObject(items(clearingRoles), r => '${clearingRolePrefix}${r.key}', r => string(r.value))
+
+// App Service Authentication: Entra ID sign-in for the clearing pages and API. Unauthenticated requests are let through
+// (AllowAnonymous): the hospitals' HMAC-signed API, the health route and the host's own routes need no Entra session, and
+// the handler itself answers 401/403 on /api/v1/clearing and the member import. With the platform enabled, App Service
+// strips any X-MS-CLIENT-PRINCIPAL a client sends and sets it only for a signed-in session or a valid bearer token.
+var clearingAuthTenant = empty(clearingAuthTenantId) ? tenant().tenantId : clearingAuthTenantId
+var authSettings = {
+  platform: {
+    enabled: true
+  }
+  globalValidation: {
+    requireAuthentication: false
+    unauthenticatedClientAction: 'AllowAnonymous'
+  }
+  httpSettings: {
+    requireHttps: true
+  }
+  identityProviders: {
+    azureActiveDirectory: {
+      enabled: true
+      registration: {
+        clientId: clearingAuthClientId
+        clientSecretSettingName: 'MICROSOFT_PROVIDER_AUTHENTICATION_SECRET'
+        openIdIssuer: '${environment().authentication.loginEndpoint}${clearingAuthTenant}/v2.0'
+      }
+      validation: {
+        allowedAudiences: ['api://${clearingAuthClientId}', clearingAuthClientId]
+      }
+    }
+  }
+  login: {
+    tokenStore: {
+      enabled: true
+    }
+  }
+}
 
 var siteConfig = {
   linuxFxVersion: ''
@@ -122,7 +171,13 @@ resource site 'Microsoft.Web/sites@2023-12-01' = {
 resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings)
+  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings, clearingRoleSettings)
+}
+
+resource auth 'Microsoft.Web/sites/config@2023-12-01' = if (clearingIdentity == 'AppServiceAuthentication') {
+  parent: site
+  name: 'authsettingsV2'
+  properties: authSettings
 }
 
 // The staging slot: same plan, identity and settings, its own content share. Releases go here first and
@@ -147,7 +202,13 @@ resource staging 'Microsoft.Web/sites/slots@2023-12-01' = if (stagingSlot) {
 resource stagingSettings 'Microsoft.Web/sites/slots/config@2023-12-01' = if (stagingSlot) {
   parent: staging
   name: 'appsettings'
-  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings, { WEBSITE_CONTENTSHARE: toLower('${contentShare}-staging') })
+  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings, clearingRoleSettings, { WEBSITE_CONTENTSHARE: toLower('${contentShare}-staging') })
+}
+
+resource stagingAuth 'Microsoft.Web/sites/slots/config@2023-12-01' = if (stagingSlot && clearingIdentity == 'AppServiceAuthentication') {
+  parent: staging
+  name: 'authsettingsV2'
+  properties: authSettings
 }
 
 // The content share belongs to the slot, not to the release: it must not travel with a swap.
