@@ -76,7 +76,6 @@ public static class ClearingPolicies
 public static class ClearingAuthentication
 {
     public const string Scheme = "Clearing";
-    public const string ProblemTooMany = "too-many-sign-in-attempts";
     internal const string RetryAfterItem = "clearing-sign-in-retry-after";
 
     public static IServiceCollection AddClearingIdentity(this IServiceCollection services, IConfiguration configuration, string dataDirectory, bool demo)
@@ -172,7 +171,7 @@ public sealed class ClearingAuthenticationHandler(
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
             Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            await new Problem(ClearingAuthentication.ProblemTooMany, 429, "Too many sign-in attempts",
+            await new Problem("too-many-sign-in-attempts", 429, "Too many sign-in attempts",
                 $"Too many failed sign-ins for this user or from this address: try again in {seconds} s.").ToResult().ExecuteAsync(Context);
             return;
         }

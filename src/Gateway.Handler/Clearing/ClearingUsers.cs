@@ -43,8 +43,6 @@ public sealed record ClearingUser(string Name, IReadOnlyList<ClearingGrant> Gran
 {
     public const string GrantClaim = "clearing-grant";
 
-    public ClearingUser(string name, string role, string? region) : this(name, [new ClearingGrant(role, region)]) { }
-
     /// <summary>Reads everything under /api/v1/clearing (role read or close; not a region administrator).</summary>
     public bool CanRead => Grants.Any(g => g.Reads);
 
