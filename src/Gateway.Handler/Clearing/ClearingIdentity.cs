@@ -114,7 +114,10 @@ public sealed class ClearingAuthenticationHandler(
     private const int MaxPrincipalBytes = 32 * 1024;
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync() =>
-        Task.FromResult(identity.Mode == ClearingIdentityMode.AppServiceAuthentication ? FromAppService() : FromBasic());
+        // Only the routes that ask for a clearing policy read a clearing credential (the only scheme is also the default one,
+        // so the authentication middleware asks on every request: a hospital's request is none of this handler's business).
+        Task.FromResult(Context.GetEndpoint()?.Metadata.GetMetadata<IAuthorizeData>() is null ? AuthenticateResult.NoResult()
+            : identity.Mode == ClearingIdentityMode.AppServiceAuthentication ? FromAppService() : FromBasic());
 
     private AuthenticateResult FromBasic()
     {
