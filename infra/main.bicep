@@ -76,11 +76,24 @@ param demo bool = false
 @description('Hospital key ids (data/hospitals.json keyId); each gets the setting HospitalKeys__<keyId> referencing the Key Vault secret hospital-key-<keyId>.')
 param hospitalKeyIds array = []
 
-@description('Clearing-staff user names; each gets ClearingUsers__<name> referencing the Key Vault secret clearing-user-<name> ("<sha256 hex of password>:<role>[:<region>]").')
+@description('Clearing-staff user names for ClearingIdentity Local; each gets ClearingUsers__<name> referencing the Key Vault secret clearing-user-<name> ("<pbkdf2-sha256 hash from ./gateway hash-password>:<role>[:<region>]").')
 param clearingUsers array = []
 
 @description('Hospital callback hosts registered in this environment beyond data/hospitals.json: { "H440300001": "his.example.cn,his2.example.cn:8443" }. Callbacks go to https on these hosts only.')
 param callbackHosts object = {}
+
+@description('Who the clearing staff are: AppServiceAuthentication (Microsoft Entra ID sign-in by App Service Authentication; the handler reads X-MS-CLIENT-PRINCIPAL) or Local (HTTP Basic users, clearingUsers).')
+@allowed(['AppServiceAuthentication', 'Local'])
+param clearingIdentity string = 'AppServiceAuthentication'
+
+@description('Application (client) id of the Entra ID app registration the clearing staff sign in to (docs/deploy.md, step 0). Required with AppServiceAuthentication.')
+param clearingAuthClientId string = ''
+
+@description('Entra ID tenant of that app registration; empty = the tenant of this subscription.')
+param clearingAuthTenantId string = ''
+
+@description('App roles of that app registration → clearing grants: { "<appRole>": "read|close|admin[:<region>]" }; each becomes ClearingRoles__<appRole>.')
+param clearingRoles object = {}
 
 @description('Create the staging deployment slot (release by swap, rollback by swapping back).')
 param stagingSlot bool = true
@@ -224,6 +237,10 @@ module functionApp 'modules/functionapp.bicep' = {
     hospitalKeyIds: hospitalKeyIds
     clearingUsers: clearingUsers
     callbackHosts: callbackHosts
+    clearingIdentity: clearingIdentity
+    clearingAuthClientId: clearingAuthClientId
+    clearingAuthTenantId: clearingAuthTenantId
+    clearingRoles: clearingRoles
   }
 }
 

@@ -30,12 +30,18 @@ param hospitalKeyIds array
 param clearingUsers array
 @description('Callback hosts per hospital code, comma-separated (host or host:port), beside data/hospitals.json callbackHosts.')
 param callbackHosts object
+@allowed(['AppServiceAuthentication', 'Local'])
+param clearingIdentity string
+param clearingAuthClientId string
+param clearingAuthTenantId string
+param clearingRoles object
 
 // Section prefixes the handler reads with GetSection(...).GetChildren(): one setting per hospital key / user.
 var hospitalKeyPrefix = 'HospitalKeys__'
 // Callback hosts a hospital registered (https only; the handler refuses any other target): CallbackHosts__<code> = host[,host:port].
 var callbackHostPrefix = 'CallbackHosts__'
 var clearingUserPrefix = 'ClearingUsers__'
+var clearingRolePrefix = 'ClearingRoles__'
 
 var kvRef = '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName='
 
@@ -76,11 +82,54 @@ var fixedSettings = {
   NationalDirectoryTimeoutSeconds: string(nationalDirectoryTimeoutSeconds)
   CallbackTimeoutSeconds: string(callbackTimeoutSeconds)
   GATEWAY_DEMO: demo ? 'true' : 'false'
+  // Clearing staff: App Service Authentication (Entra ID) in front, the handler trusts X-MS-CLIENT-PRINCIPAL only when
+  // this says so (Local = HTTP Basic users ClearingUsers__*). The Entra ID client secret of the sign-in (code flow) is read
+  // by the platform through authsettingsV2 clientSecretSettingName.
+  ClearingIdentity: clearingIdentity
+  MICROSOFT_PROVIDER_AUTHENTICATION_SECRET: '${kvRef}clearing-auth-client-secret)'
 }
 
 var hospitalKeySettings = toObject(hospitalKeyIds, id => '${hospitalKeyPrefix}${id}', id => '${kvRef}hospital-key-${id})')
 var clearingUserSettings = toObject(clearingUsers, u => '${clearingUserPrefix}${u}', u => '${kvRef}clearing-user-${u})')
 var callbackHostSettings = toObject(items(callbackHosts), i => '${callbackHostPrefix}${i.key}', i => string(i.value))
+// App role (value in the Entra ID app registration) → clearing grant: ClearingRoles__<appRole> = read|close|admin[:region].
+var clearingRoleSettings = toObject(items(clearingRoles), r => '${clearingRolePrefix}${r.key}', r => string(r.value))
+
+// App Service Authentication: Entra ID sign-in for the clearing pages and API. Unauthenticated requests are let through
+// (AllowAnonymous): the hospitals' HMAC-signed API, the health route and the host's own routes need no Entra session, and
+// the handler itself answers 401/403 on /api/v1/clearing and the member import. With the platform enabled, App Service
+// strips any X-MS-CLIENT-PRINCIPAL a client sends and sets it only for a signed-in session or a valid bearer token.
+var clearingAuthTenant = empty(clearingAuthTenantId) ? tenant().tenantId : clearingAuthTenantId
+var authSettings = {
+  platform: {
+    enabled: true
+  }
+  globalValidation: {
+    requireAuthentication: false
+    unauthenticatedClientAction: 'AllowAnonymous'
+  }
+  httpSettings: {
+    requireHttps: true
+  }
+  identityProviders: {
+    azureActiveDirectory: {
+      enabled: true
+      registration: {
+        clientId: clearingAuthClientId
+        clientSecretSettingName: 'MICROSOFT_PROVIDER_AUTHENTICATION_SECRET'
+        openIdIssuer: '${environment().authentication.loginEndpoint}${clearingAuthTenant}/v2.0'
+      }
+      validation: {
+        allowedAudiences: ['api://${clearingAuthClientId}', clearingAuthClientId]
+      }
+    }
+  }
+  login: {
+    tokenStore: {
+      enabled: true
+    }
+  }
+}
 
 var siteConfig = {
   linuxFxVersion: ''
@@ -127,7 +176,13 @@ resource site 'Microsoft.Web/sites@2023-12-01' = {
 resource appSettings 'Microsoft.Web/sites/config@2023-12-01' = {
   parent: site
   name: 'appsettings'
-  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings, callbackHostSettings)
+  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings, clearingRoleSettings, callbackHostSettings)
+}
+
+resource auth 'Microsoft.Web/sites/config@2023-12-01' = if (clearingIdentity == 'AppServiceAuthentication') {
+  parent: site
+  name: 'authsettingsV2'
+  properties: authSettings
 }
 
 // The staging slot: same plan, identity and settings, its own content share. Releases go here first and
@@ -152,7 +207,13 @@ resource staging 'Microsoft.Web/sites/slots@2023-12-01' = if (stagingSlot) {
 resource stagingSettings 'Microsoft.Web/sites/slots/config@2023-12-01' = if (stagingSlot) {
   parent: staging
   name: 'appsettings'
-  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings, callbackHostSettings, { WEBSITE_CONTENTSHARE: toLower('${contentShare}-staging') })
+  properties: union(fixedSettings, hospitalKeySettings, clearingUserSettings, clearingRoleSettings, callbackHostSettings, { WEBSITE_CONTENTSHARE: toLower('${contentShare}-staging') })
+}
+
+resource stagingAuth 'Microsoft.Web/sites/slots/config@2023-12-01' = if (stagingSlot && clearingIdentity == 'AppServiceAuthentication') {
+  parent: staging
+  name: 'authsettingsV2'
+  properties: authSettings
 }
 
 // The content share belongs to the slot, not to the release: it must not travel with a swap.

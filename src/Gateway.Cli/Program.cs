@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Gateway.Cli.DeadLetters;
 using Gateway.Cli.Evaluate;
+using Gateway.Cli.HashPassword;
 using Gateway.Cli.Import;
 using Gateway.Cli.Load;
 using Gateway.Cli.Verify;
@@ -13,5 +14,6 @@ var root = new RootCommand("Gateway command line: policy what-if, store verifica
     ImportCommand.Create(),
     LoadCommand.Create(),
     DeadLettersCommand.Create(),
+    HashPasswordCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

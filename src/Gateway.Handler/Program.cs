@@ -59,7 +59,7 @@ services.AddHttpClient<CallbackSender>(c => c.Timeout = TimeSpan.FromSeconds(30)
 services.AddHttpClient<NationalDirectory>(c => c.Timeout = TimeSpan.FromSeconds(30));
 services.AddSingleton<ReconciliationStore>();
 services.AddSingleton<ClosePeriodFunction>();
-services.AddSingleton(new ClearingUsers(settings.DataDirectory, builder.Configuration, settings.Demo));
+services.AddClearingIdentity(builder.Configuration, settings.DataDirectory, settings.Demo); // Basic users or App Service Authentication, policies, sign-in limits
 // The messaging port: the Service Bus SDK in Azure, the Azurite queues of the local host otherwise (QueueTransport).
 string? Setting(string name) => builder.Configuration[name];
 services.AddSingleton(MessagingFactory.ClaimCheck(settings.StorageConnection, Setting));
@@ -102,19 +102,19 @@ app.Use(async (context, next) =>
     }
 });
 
+app.UseClearingIdentity();
+
 // Forwarded HTTP functions (enableForwardingHttpRequest): the host passes the request at its own path.
 // Health: up or down and nothing else (unauthenticated: load balancers and App Service's health check call it). Down when
 // storage does not answer a probe (cached a few seconds, on a client of its own so it never counts as the app's work).
 app.MapGet("/api/v1/health", async (HealthProbe probe, CancellationToken ct) =>
     await probe.IsUpAsync(ct) ? Results.Json(new { status = "up" }) : Results.Json(new { status = "down" }, statusCode: 503));
 // Diagnostics for operators (a clearing-staff credential): the storage round-trips this instance has made (the load harness reads them).
-app.MapGet("/api/v1/diagnostics", (HttpRequest r, ClearingUsers users, GatewayStorage s) =>
-    users.Authenticate(r) is { Role: "read" or "close" }
-        ? Results.Json(new { storageRoundTrips = s.Counter.Count, storageRoundTripsByOperation = s.Counter.ByOperation })
-        : new Gateway.Handler.Problems.Problem("unauthenticated", 401, "Sign in", "Diagnostics need a clearing-staff credential (HTTP Basic, role read or close).").ToResult());
+app.MapGet("/api/v1/diagnostics", (GatewayStorage s) => Results.Json(new { storageRoundTrips = s.Counter.Count, storageRoundTripsByOperation = s.Counter.ByOperation }))
+    .RequireAuthorization(ClearingPolicies.Read);
 app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapGet("/api/v1/settlements", (HttpRequest r, ListSettlementsFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
-app.MapPost("/api/v1/regions/{region}/members", (HttpRequest r, string region, ImportMembersFunction f, CancellationToken ct) => f.HandleAsync(r, region, ct));
+ImportMembersFunction.Map(app);
 app.MapGet("/api/v1/openapi.json", () => Results.File(Path.Combine(AppContext.BaseDirectory, "openapi.json"), "application/json"));
 app.MapGet("/api/v1/settlements/{id}", (HttpRequest r, string id, GetSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
 app.MapPost("/api/v1/settlements/{id}/cancel", (HttpRequest r, string id, CancelSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));

@@ -216,5 +216,23 @@ public sealed class ClearingPagesTests : IAsyncLifetime
         var overflow = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
         Assert.False(overflow);
         await Shot(page, "08-overview-narrow");
+
+        // A region administrator signs in and sees who it is and nothing of the ledger: the page asks for nothing but /me.
+        await page.SetViewportSizeAsync(1280, 900);
+        var asked = new List<string>();
+        page.Request += (_, r) => { if (r.Url.Contains("/api/v1/clearing/", StringComparison.Ordinal)) lock (asked) asked.Add(new Uri(r.Url).AbsolutePath); };
+        await page.EvaluateAsync("() => { sessionStorage.clear(); location.hash = '#/signin'; }");
+        await page.WaitForSelectorAsync("#signin");
+        await page.FillAsync("input[name=user]", "nanchong-admin");
+        await page.FillAsync("input[name=password]", "nanchong-admin-demo");
+        await page.ClickAsync("#signin button[type=submit]");
+        await page.WaitForSelectorAsync("#no-clearing");
+        Assert.Contains("/api/v1/regions/{region}/members", await page.InnerTextAsync("#no-clearing"));
+        await page.GotoAsync(new Uri(_gateway.BaseUrl, $"api/clearing/#/period/{period}").ToString());
+        await page.WaitForSelectorAsync("#no-clearing");
+        Assert.Equal(0, await page.Locator("#matrix").CountAsync());
+        Assert.False(await page.Locator("#nav a[href='#/reconciliations']").IsVisibleAsync());
+        await Shot(page, "10-region-administrator");
+        lock (asked) Assert.All(asked, path => Assert.Equal("/api/v1/clearing/me", path));
     }
 }

@@ -26,6 +26,8 @@ public sealed class HandlerSettingReads
         var data = Path.Combine(RepoPaths.Root, "data");
         var hospitals = HospitalRegistry.Load(data, configuration, demo: false);
         _ = new ClearingUsers(data, configuration, demo: false);
+        _ = ClearingIdentityOptions.From(configuration);
+        _ = SignInLimits.From(configuration);
         using var http = new HttpClient();
         _ = new Gateway.Handler.Home.NationalDirectory(http, configuration);
         _ = new Gateway.Handler.Replies.CallbackSender(http, hospitals, TimeProvider.System, configuration, Gateway.Handler.Security.CallbackPolicy.Strict, // AllowLoopbackCallbacks is test-harness only (InfraConsistencyTests)
@@ -57,6 +59,7 @@ public sealed class HandlerSettingReads
             {
                 Data[name.Replace("__", ":", StringComparison.Ordinal)] =
                     name == "QueueTransport" ? "ServiceBus"
+                    : name == "ClearingIdentity" ? "AppServiceAuthentication"
                     : name.EndsWith("fullyQualifiedNamespace", StringComparison.Ordinal) ? "declared.servicebus.windows.net"
                     : name.EndsWith("Url", StringComparison.Ordinal) ? "https://declared.example/"
                     : name.EndsWith("Seconds", StringComparison.Ordinal) || name.EndsWith("Count", StringComparison.Ordinal) ? "1"

@@ -21,6 +21,7 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         ["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] = "Elastic Premium content share",
         ["WEBSITE_CONTENTSHARE"] = "Elastic Premium content share",
         ["WEBSITE_SKIP_CONTENTSHARE_VALIDATION"] = "the share is created by infra/, and its connection is a Key Vault reference",
+        ["MICROSOFT_PROVIDER_AUTHENTICATION_SECRET"] = "App Service Authentication's Entra ID client secret (authsettingsV2 clientSecretSettingName)",
     };
 
     /// <summary>Settings the platform sets on every instance, or that the handler reads with a default the publish layout satisfies.</summary>
@@ -31,6 +32,10 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         ["GATEWAY_DATA_DIR"] = "defaults to data/ beside the handler, where publish puts it",
         ["ServiceBusConnection"] = "a connection string is tried first, as the Functions host resolves a connection; Azure sets only the identity-based ServiceBusConnection__* (a key-based string would win, so infra never declares it)",
         ["ClaimCheckThresholdBytes"] = "defaults to 32 KiB, the figure the 192 KB message bound and infra's maxMessageSizeInKilobytes rest on",
+        ["ClearingSignInMaxFailuresPerUser"] = "defaults to 5 failed sign-ins per user in the window (Local identity only)",
+        ["ClearingSignInMaxFailuresPerAddress"] = "defaults to 20 failed sign-ins per client address in the window (Local identity only)",
+        ["ClearingSignInWindowSeconds"] = "defaults to 300 s, the sliding window of the sign-in limits (tests lower it)",
+        ["ClearingVerificationCacheSeconds"] = "defaults to 60 s, how long a verified Basic credential is remembered",
     };
 
     /// <summary>Settings of the reliability harness: read by the handler, never to be set in an Azure environment.</summary>
@@ -276,6 +281,65 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         Assert.Contains(storage, r => (string?)r["type"] == "Microsoft.Storage/storageAccounts/managementPolicies");
         Assert.Equal(Gateway.Messaging.ClaimCheck.DefaultContainer, (string)parameters["claimCheckContainer"]!["defaultValue"]!);
         Assert.Equal("ServiceBus", infra.FixedSettingValue("QueueTransport"));
+    }
+
+    [Fact]
+    public void Clearing_staff_sign_in_with_entra_id_through_app_service_authentication_and_the_signed_api_is_let_through()
+    {
+        var template = infra.ModuleTemplate("functionapp");
+        var variables = (JObject)template["variables"]!;
+        var parameters = (JObject)infra.Template["parameters"]!;
+        // The handler trusts X-MS-CLIENT-PRINCIPAL only under ClearingIdentity = AppServiceAuthentication: one parameter sets
+        // the setting and decides whether authsettingsV2 is deployed, and its allowed values are the handler's modes.
+        Assert.Equal("[parameters('clearingIdentity')]", infra.FixedSettingValue("ClearingIdentity"));
+        Assert.Equal(Enum.GetNames<Gateway.Handler.Clearing.ClearingIdentityMode>().Order(), parameters["clearingIdentity"]!["allowedValues"]!.Values<string>().OfType<string>().Order());
+        Assert.Equal("AppServiceAuthentication", (string?)parameters["clearingIdentity"]!["defaultValue"]);
+        foreach (var module in new[] { "clearingIdentity", "clearingAuthClientId", "clearingAuthTenantId", "clearingRoles" })
+            Assert.Equal($"[parameters('{module}')]", (string?)infra.Module("functionapp")["properties"]!["parameters"]![module]!["value"]);
+        var auth = template["resources"]!.Children<JObject>()
+            .Where(r => (string?)r["type"] is "Microsoft.Web/sites/config" or "Microsoft.Web/sites/slots/config" && ((string?)r["name"])!.Contains("'authsettingsV2'", StringComparison.Ordinal))
+            .ToList();
+        Assert.Equal(2, auth.Count); // the site and the staging slot
+        foreach (var r in auth)
+        {
+            Assert.Contains("equals(parameters('clearingIdentity'), 'AppServiceAuthentication')", (string)r["condition"]!, StringComparison.Ordinal);
+            Assert.Equal("[variables('authSettings')]", (string?)r["properties"]);
+        }
+        var settings = (JObject)variables["authSettings"]!;
+        Assert.True((bool)settings["platform"]!["enabled"]!);
+        // Unauthenticated requests reach the app: hospitals (HMAC), health and the host's routes need no Entra session;
+        // the handler answers 401/403 on the clearing routes itself.
+        Assert.Equal("AllowAnonymous", (string?)settings["globalValidation"]!["unauthenticatedClientAction"]);
+        Assert.False((bool)settings["globalValidation"]!["requireAuthentication"]!);
+        Assert.True((bool)settings["httpSettings"]!["requireHttps"]!);
+        var entra = settings["identityProviders"]!["azureActiveDirectory"]!;
+        Assert.True((bool)entra["enabled"]!);
+        Assert.Equal("[parameters('clearingAuthClientId')]", (string?)entra["registration"]!["clientId"]);
+        Assert.Contains("environment().authentication.loginEndpoint", (string)entra["registration"]!["openIdIssuer"]!, StringComparison.Ordinal);
+        var secretSetting = (string)entra["registration"]!["clientSecretSettingName"]!;
+        Assert.Contains(secretSetting, infra.FixedSettingNames);
+        Assert.Contains("variables('kvRef')", infra.FixedSettingValue(secretSetting));
+        // App roles become ClearingRoles__<appRole> in both slots' settings, and each maps to a grant the handler accepts.
+        Assert.Equal("ClearingRoles__", (string?)variables["clearingRolePrefix"]);
+        Assert.Contains("variables('clearingRoleSettings')", (string)template["resources"]!.Children<JObject>().First(r => ((string?)r["name"])!.EndsWith("'appsettings')]", StringComparison.Ordinal))["properties"]!, StringComparison.Ordinal);
+        foreach (var (environment, p) in infra.ParameterFiles)
+        {
+            Assert.Equal("AppServiceAuthentication", (string?)p["clearingIdentity"]!["value"]);
+            Assert.NotNull(p["clearingAuthClientId"]);
+            Assert.NotNull(p["clearingAuthTenantId"]);
+            var regions = p["homeRegions"]!["value"]!.Values<string>().ToHashSet();
+            var roles = (JObject)p["clearingRoles"]!["value"]!;
+            Assert.NotEmpty(roles);
+            foreach (var (appRole, grant) in roles)
+            {
+                Assert.Matches("^[A-Za-z0-9_]+$", appRole); // a Linux app setting name: letters, digits, underscores
+                var parsed = Gateway.Handler.Clearing.ClearingGrant.Parse((string)grant!);
+                Assert.True(parsed is not null, $"{environment}: clearingRoles.{appRole} = '{grant}' is not read|close|admin[:region]");
+                Assert.True(parsed!.Region is null || regions.Contains(parsed.Region), $"{environment}: clearingRoles.{appRole}: region {parsed.Region} is not a home region");
+            }
+            foreach (var region in regions)
+                Assert.Contains(roles.Properties(), r => (string?)r.Value == $"admin:{region}"); // every region can import its members
+        }
     }
 
     private JObject QueueResource() =>

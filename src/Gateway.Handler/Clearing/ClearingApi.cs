@@ -25,21 +25,26 @@ public static class ClearingApi
 {
     private const int MaxDisputedIds = 200;
     private const int MaxReason = 1000;
+    private const long MaxRespondBytes = 64 * 1024;
 
     public static void Map(WebApplication app)
     {
-        var g = app.MapGroup("/api/v1/clearing");
-        g.MapGet("/me", (HttpRequest r, ClearingUsers users) => Authorized(r, users, u => SettlementWaiter.Json(u)));
-        g.MapGet("/periods", (HttpRequest r, ClearingUsers users, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
-            AuthorizedAsync(r, users, async _ =>
+        // Every route asks for a policy (ClearingPolicies): who may do what is decided before the handler runs.
+        var signedIn = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.SignedIn);
+        var g = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Read);
+        var closing = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Close);
+        var responding = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Respond);
+        signedIn.MapGet("/me", (HttpContext c) => SettlementWaiter.Json(c.ClearingUser().ToJson()));
+        g.MapGet("/periods", (HttpRequest r, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
+            Run(r, async _ =>
             {
                 var known = (await ledger.PeriodsAsync(ct)).ToDictionary(p => p.Period, p => p.Status);
                 var current = ClearingPeriod.Of(clock.GetUtcNow());
                 for (var p = current; p >= current.Previous().Previous(); p = p.Previous()) known.TryAdd(p.ToString(), "open");
                 return SettlementWaiter.Json(new { current = current.ToString(), periods = known.OrderByDescending(k => k.Key, StringComparer.Ordinal).Select(k => new { period = k.Key, status = k.Value }) });
             }));
-        g.MapGet("/periods/{period}/positions", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
-            AuthorizedAsync(r, users, async _ =>
+        g.MapGet("/periods/{period}/positions", (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
+            Run(r, async _ =>
             {
                 if (!ClearingPeriod.TryParse(period, out var p)) return BadPeriod(period);
                 var positions = await ledger.PositionsAsync(p, ct);
@@ -61,11 +66,11 @@ public static class ClearingApi
                     },
                 });
             }));
-        g.MapGet("/periods/{period}/statements", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
-            AuthorizedAsync(r, users, async _ =>
+        g.MapGet("/periods/{period}/statements", (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
+            Run(r, async _ =>
                 ClearingPeriod.TryParse(period, out var p) ? SettlementWaiter.Json((await ledger.StatementsAsync(p, ct)).Select(StatementJson)) : BadPeriod(period)));
-        g.MapGet("/periods/{period}/statements/{home}/{treatment}", (HttpRequest r, string period, string home, string treatment, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
-            AuthorizedAsync(r, users, async _ =>
+        g.MapGet("/periods/{period}/statements/{home}/{treatment}", (HttpRequest r, string period, string home, string treatment, LedgerStore ledger, CancellationToken ct) =>
+            Run(r, async _ =>
             {
                 if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
                 var statement = await ledger.GetStatementAsync(p, h, t, ct);
@@ -77,8 +82,8 @@ public static class ClearingApi
                     responses = history.Select(x => new { sequence = x.Sequence, side = x.Side.Value, status = x.Status, reason = x.Reason, settlementIds = x.SettlementIds, by = x.By, at = x.At }),
                 });
             }));
-        g.MapGet("/periods/{period}/statements/{home}/{treatment}/csv", (HttpRequest r, string period, string home, string treatment, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
-            AuthorizedAsync(r, users, async _ =>
+        g.MapGet("/periods/{period}/statements/{home}/{treatment}/csv", (HttpRequest r, string period, string home, string treatment, LedgerStore ledger, CancellationToken ct) =>
+            Run(r, async _ =>
             {
                 if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
                 var s = await ledger.GetStatementAsync(p, h, t, ct);
@@ -90,14 +95,13 @@ public static class ClearingApi
                     w.WriteField(p.ToString()); w.WriteField(h.Value); w.WriteField(t.Value); w.WriteField("total"); w.WriteField(s.Total.ToString("0.00", CultureInfo.InvariantCulture)); w.NextRecord();
                 });
             }));
-        g.MapGet("/periods/{period}/entries", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
-            AuthorizedAsync(r, users, async _ => await EntriesAsync(r, period, ledger, csv: false, ct)));
-        g.MapGet("/periods/{period}/entries/csv", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
-            AuthorizedAsync(r, users, async _ => await EntriesAsync(r, period, ledger, csv: true, ct)));
-        g.MapPost("/periods/{period}/close", (HttpRequest r, string period, ClearingUsers users, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
-            AuthorizedAsync(r, users, async u =>
+        g.MapGet("/periods/{period}/entries", (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
+            Run(r, async _ => await EntriesAsync(r, period, ledger, csv: false, ct)));
+        g.MapGet("/periods/{period}/entries/csv", (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
+            Run(r, async _ => await EntriesAsync(r, period, ledger, csv: true, ct)));
+        closing.MapPost("/periods/{period}/close", (HttpRequest r, string period, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
+            Run(r, async u =>
             {
-                if (!u.CanClose) return new Problem("forbidden", 403, "Not allowed", "Closing a period needs the closing role.").ToResult();
                 if (!ClearingPeriod.TryParse(period, out var p)) return BadPeriod(period);
                 // The timer closes a month once it has ended; clearing staff may close the current month early (explicitly,
                 // with confirmation: later postings go to the next month), never a month that has not started.
@@ -111,24 +115,24 @@ public static class ClearingApi
                 var statements = await ledger.CloseAsync(p, ct);
                 return SettlementWaiter.Json(new { period = p.ToString(), status = "closed", statements = statements.Select(StatementJson) });
             }));
-        g.MapPost("/periods/{period}/statements/{home}/{treatment}/{action}", (HttpRequest r, string period, string home, string treatment, string action, ClearingUsers users, LedgerStore ledger, CancellationToken ct) =>
-            AuthorizedAsync(r, users, async u =>
+        responding.MapPost("/periods/{period}/statements/{home}/{treatment}/{action}", (HttpRequest r, string period, string home, string treatment, string action, LedgerStore ledger, CancellationToken ct) =>
+            Run(r, async u =>
             {
                 if (action is not ("confirm" or "dispute")) return Problems.Problems.NotFound($"No action '{action}'.").ToResult();
                 if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
-                // Only clearing staff of the statement's own regions answer for it: not read-only central staff, not the
-                // closing role (it closes; the regions answer), not a region administrator (it imports members).
-                if (!u.IsRegionUser || (u.Region != home && u.Region != treatment))
-                    return new Problem("forbidden", 403, "Not allowed", $"User {u.Name} is not a region user of {home} or {treatment}: only they confirm or dispute this statement.").ToResult();
+                // Only clearing staff of the statement's own regions answer for it (policy Respond: not read-only central staff,
+                // not the closing role, not a region administrator), and each for its own side.
+                // The strict reader, within a small limit (200 ids and a 1,000-character reason fit in 64 KiB): a 5 MB body is a
+                // 413 before anything is parsed.
+                if (r.ContentLength > MaxRespondBytes) return Problems.Problems.PayloadTooLarge(MaxRespondBytes).ToResult();
+                var (bytes, unreadable) = await HttpBody.ReadJsonAsync(r, ct, required: false, maxBytes: MaxRespondBytes);
+                if (unreadable is not null) return unreadable.ToResult();
                 RespondRequest body;
-                try
-                {
-                    using var reader = new StreamReader(r.Body, Encoding.UTF8);
-                    var text = await reader.ReadToEndAsync(ct);
-                    body = text.Length == 0 ? new RespondRequest() : GatewayJson.Deserialize<RespondRequest>(text);
-                }
-                catch (JsonException e) { return Problems.Problems.MalformedJson(JsonErrors.Describe(e)).ToResult(); }
-                var side = body.Side ?? u.Region!;
+                try { body = bytes!.Length == 0 ? new RespondRequest() : StrictJson.Deserialize<RespondRequest>(bytes); }
+                catch (StrictJsonException e) { return Problems.Problems.Unreadable(e).ToResult(); }
+                var own = u.RespondsFor.Where(x => x == home || x == treatment).ToList();
+                if (body.Side is null && own.Count != 1) return Problems.Problems.Validation([new("/side", "You answer for both regions of this pair: say which side.")]).ToResult();
+                var side = body.Side ?? own[0];
                 if (side != home && side != treatment) return Problems.Problems.Validation([new("/side", "The region responding: the pair's home or treatment region.")]).ToResult();
                 if (!u.CanRespondFor(side)) return new Problem("forbidden", 403, "Not allowed", $"User {u.Name} cannot respond for region {side}.").ToResult();
                 var ids = (body.SettlementIds ?? []).Select(x => x?.Trim() ?? "").ToList();
@@ -158,10 +162,10 @@ public static class ClearingApi
                 var s = await ledger.RespondAsync(p, h, t, RegionCode.Parse(side), action == "confirm", string.IsNullOrWhiteSpace(body.Reason) ? null : body.Reason.Trim(), ids, u.Name, ct);
                 return s is null ? Problems.Problems.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult() : SettlementWaiter.Json(StatementJson(s));
             }));
-        g.MapGet("/reconciliations", (HttpRequest r, ClearingUsers users, ReconciliationStore results, CancellationToken ct) =>
-            AuthorizedAsync(r, users, async _ => Results.Text("[" + string.Join(",", await results.RecentAsync(100, ct)) + "]", "application/json")));
-        g.MapGet("/settlements/{settlementId}", (HttpRequest r, string settlementId, ClearingUsers users, LedgerStore ledger, SettlementStore settlements, CancellationToken ct) =>
-            AuthorizedAsync(r, users, async _ =>
+        g.MapGet("/reconciliations", (HttpRequest r, ReconciliationStore results, CancellationToken ct) =>
+            Run(r, async _ => Results.Text("[" + string.Join(",", await results.RecentAsync(100, ct)) + "]", "application/json")));
+        g.MapGet("/settlements/{settlementId}", (HttpRequest r, string settlementId, LedgerStore ledger, SettlementStore settlements, CancellationToken ct) =>
+            Run(r, async _ =>
             {
                 if (!Keys.TrySplitSettlementKey(settlementId, out var hospital, out var id)) return Problems.Problems.NotFound($"No settlement '{settlementId}'.").ToResult();
                 var s = await settlements.GetAsync(hospital, id, ct);
@@ -316,16 +320,6 @@ public static class ClearingApi
         lines = e.Lines.Select(l => new { account = l.Account, debit = l.Debit, credit = l.Credit }),
     };
 
-    private static IResult Authorized(HttpRequest r, ClearingUsers users, Func<ClearingUser, IResult> then) =>
-        users.Authenticate(r) is { } u ? then(u) : Unauthorized(r);
-
-    private static async Task<IResult> AuthorizedAsync(HttpRequest r, ClearingUsers users, Func<ClearingUser, Task<IResult>> then) =>
-        users.Authenticate(r) is { } u ? await then(u) : Unauthorized(r);
-
-    private static IResult Unauthorized(HttpRequest r)
-    {
-        // The pages sign in with their own form: no browser credential prompt for their requests.
-        if (r.Headers["X-Requested-With"] != "XMLHttpRequest") r.HttpContext.Response.Headers.WWWAuthenticate = "Basic realm=\"clearing\"";
-        return new Problem("unauthenticated", 401, "Sign in", "A clearing-staff credential (HTTP Basic) is required.").ToResult();
-    }
+    /// <summary>Runs a handler with the signed-in identity (the route's policy has already admitted it).</summary>
+    private static Task<IResult> Run(HttpRequest r, Func<ClearingUser, Task<IResult>> then) => then(r.HttpContext.ClearingUser());
 }

@@ -8,19 +8,20 @@ namespace Gateway.Handler.Home;
 
 /// <summary>
 /// POST /api/v1/regions/{region}/members (function ImportMembers): a region administrator (role <c>admin</c> bound to
-/// that region, HTTP Basic) imports its member registry as CSV (<c>text/csv</c>) or JSON. A file with any bad row
+/// that region: policy <see cref="ClearingPolicies.ImportMembers"/>, any clearing identity source) imports its member registry as CSV (<c>text/csv</c>) or JSON. A file with any bad row
 /// writes nothing; the answer lists every problem with its line.
 /// </summary>
-public sealed class ImportMembersFunction(ClearingUsers users, MemberStore members)
+public sealed class ImportMembersFunction(MemberStore members)
 {
+    public static void Map(WebApplication app) =>
+        app.MapPost("/api/v1/regions/{region}/members", (HttpRequest r, string region, ImportMembersFunction f, CancellationToken ct) => f.HandleAsync(r, region, ct))
+            .RequireAuthorization(ClearingPolicies.ImportMembers);
+
     private const long MaxBytes = 20 * 1024 * 1024;
 
     public async Task<IResult> HandleAsync(HttpRequest request, string region, CancellationToken ct)
     {
-        var user = users.Authenticate(request);
-        if (user is null) return new Problem("unauthenticated", 401, "Sign in", "A region-administrator credential (HTTP Basic) is required.").ToResult();
         if (!RegionCode.TryParse(region, out var code)) return Problems.Problems.Validation([new("/region", "A six-digit region code.")]).ToResult();
-        if (user.Role != "admin" || user.Region != region) return new Problem("forbidden", 403, "Not allowed", $"User {user.Name} does not administer region {region}.").ToResult();
         if (request.ContentLength > MaxBytes) return Problems.Problems.PayloadTooLarge(MaxBytes).ToResult();
         var type = request.ContentType ?? "";
         var csv = Intake.HttpBody.IsMediaType(type, "text/csv");

@@ -12,9 +12,9 @@ public static class HttpBody
 {
     public const long MaxBytes = 1_048_576;
 
-    public static async Task<(byte[]? Body, Problem? Problem)> ReadJsonAsync(HttpRequest request, CancellationToken ct, bool required = true)
+    public static async Task<(byte[]? Body, Problem? Problem)> ReadJsonAsync(HttpRequest request, CancellationToken ct, bool required = true, long maxBytes = MaxBytes)
     {
-        if (request.ContentLength > MaxBytes) return (null, Problems.Problems.PayloadTooLarge(MaxBytes));
+        if (request.ContentLength > maxBytes) return (null, Problems.Problems.PayloadTooLarge(maxBytes));
         var type = request.ContentType;
         if (type is not null && !IsJson(type)) return (null, Problems.Problems.UnsupportedMediaType());
         using var buffer = new MemoryStream();
@@ -22,7 +22,7 @@ public static class HttpBody
         int read;
         while ((read = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
         {
-            if (buffer.Length + read > MaxBytes) return (null, Problems.Problems.PayloadTooLarge(MaxBytes));
+            if (buffer.Length + read > maxBytes) return (null, Problems.Problems.PayloadTooLarge(maxBytes));
             buffer.Write(chunk, 0, read);
         }
         if (buffer.Length == 0)

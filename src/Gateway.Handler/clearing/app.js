@@ -16,11 +16,13 @@ const esc = s => String(s ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": 
 const region = r => `${esc(r)} <span class="muted">${esc(REGIONS[r] || "")}</span>`;
 const num = (v, cls = "") => `<td class="num ${cls}">${money(v)}</td>`;
 
+// "Basic …" credentials of the sign-in form, or "session" behind App Service Authentication (its cookie signs each request).
 function credentials() { return sessionStorage.getItem("clearing-auth"); }
+function authHeaders() { const c = credentials(); return c && c !== "session" ? { Authorization: "Basic " + c } : {}; }
 function user() { return JSON.parse(sessionStorage.getItem("clearing-user") || "null"); }
 
 async function api(path, options = {}) {
-  const response = await fetch(API + path, { ...options, headers: { ...(options.headers || {}), Authorization: "Basic " + credentials(), "X-Requested-With": "XMLHttpRequest" } });
+  const response = await fetch(API + path, { ...options, headers: { ...(options.headers || {}), ...authHeaders(), "X-Requested-With": "XMLHttpRequest" } });
   if (response.status === 401) { signOut(); throw new Error("Please sign in again."); }
   const type = response.headers.get("content-type") || "";
   const body = type.includes("json") ? await response.json() : await response.text();
@@ -29,7 +31,7 @@ async function api(path, options = {}) {
 }
 
 async function download(path, fileName) {
-  const response = await fetch(API + path, { headers: { Authorization: "Basic " + credentials(), "X-Requested-With": "XMLHttpRequest" } });
+  const response = await fetch(API + path, { headers: { ...authHeaders(), "X-Requested-With": "XMLHttpRequest" } });
   if (!response.ok) { alert((await response.json()).detail); return; }
   const url = URL.createObjectURL(await response.blob());
   const a = Object.assign(document.createElement("a"), { href: url, download: fileName });
@@ -37,8 +39,23 @@ async function download(path, fileName) {
 }
 
 function signOut() {
+  const session = credentials() === "session";
   sessionStorage.clear();
+  if (session) { location.href = "/.auth/logout?post_logout_redirect_uri=/api/clearing/"; return; }
   location.hash = "#/signin";
+}
+
+// Behind App Service Authentication the browser's session cookie identifies it: ask who it is, or go and sign in.
+async function trySession() {
+  const response = await fetch(API + "/me", { headers: { "X-Requested-With": "XMLHttpRequest" } });
+  if (response.ok) {
+    sessionStorage.setItem("clearing-auth", "session");
+    sessionStorage.setItem("clearing-user", JSON.stringify(await response.json()));
+    return true;
+  }
+  const signIn = response.headers.get("X-Clearing-Sign-In");
+  if (response.status === 401 && signIn && signIn.startsWith("/.auth/")) { location.href = signIn; return true; }
+  return false;
 }
 
 function renderSignIn(message) {
@@ -60,7 +77,9 @@ function renderSignIn(message) {
     const auth = btoa(unescape(encodeURIComponent(`${f.get("user")}:${f.get("password")}`)));
     const response = await fetch(API + "/me", { headers: { Authorization: "Basic " + auth, "X-Requested-With": "XMLHttpRequest" } });
     if (!response.ok) {
-      document.getElementById("signin-error").textContent = "Wrong user or password 用户名或密码错误";
+      document.getElementById("signin-error").textContent = response.status === 429
+        ? `Too many failed sign-ins: try again in ${response.headers.get("Retry-After") || "a few"} s 登录失败次数过多，请稍后再试`
+        : "Wrong user or password 用户名或密码错误";
       return;
     }
     sessionStorage.setItem("clearing-auth", auth);
@@ -116,7 +135,7 @@ async function renderOverview(period) {
     <div class="toolbar">
       <h1>Period 清算期 ${esc(period)} <span class="status ${data.closed ? "closed" : ""}" id="period-status">${data.closed ? "closed 已关账" : "open 开放"}</span></h1>
       <label>Switch period 切换 <select id="period-select">${periods.periods.map(p => `<option ${p.period === period ? "selected" : ""} value="${esc(p.period)}">${esc(p.period)} (${esc(p.status)})</option>`).join("")}</select></label>
-      ${data.closed ? "" : `<button id="close-period" ${me && me.role === "close" ? "" : "disabled title=\"Closing role only 仅限关账角色\""}>Close period 关账</button>`}
+      ${data.closed ? "" : `<button id="close-period" ${me && me.canClose ? "" : "disabled title=\"Closing role only 仅限关账角色\""}>Close period 关账</button>`}
     </div>
     <p class="error" id="action-error"></p>
     <div class="card"><h2>Positions 头寸矩阵 (what each home region owes each treatment region)</h2>${matrix}<p>${count(data.settlements)} 笔</p></div>
@@ -156,7 +175,8 @@ async function renderPair(period, home, treatment, query) {
   } catch (err) { entries = { items: [], next: null }; filterError = err.message; }
   const s = data.statement, p = data.position, me = user();
   const fundsRow = f => FUNDS.map(([k]) => num(f[k])).join("");
-  const mySide = me && me.region && (me.role === "read" || me.role === "close") && (me.region === home || me.region === treatment) ? me.region : null;
+  const ownSides = me ? (me.respondsFor || []).filter(r => r === home || r === treatment) : [];
+  const mySide = ownSides.length === 1 ? ownSides[0] : null;
   const pageNo = Number(params.get("n") || 1);
   if (mine !== generation) return;
   app.innerHTML = `
@@ -257,14 +277,27 @@ async function renderReconciliations() {
     </tbody></table></div>`;
 }
 
+// A region administrator (or an identity with no clearing role) sees who it is and nothing of the ledger.
+function renderNoClearing(me) {
+  for (const a of document.querySelectorAll("#nav a")) a.hidden = true;
+  app.innerHTML = `<div class="card" id="no-clearing"><h1>${esc(me.name)}</h1>
+    ${(me.administers || []).length
+      ? `<p>Region administrator 地区管理员 of ${me.administers.map(region).join(", ")}: you import the member registry with
+         <code>POST /api/v1/regions/{region}/members</code> (CSV or JSON). The clearing pages are for clearing staff 清算页面仅限清算人员.</p>`
+      : `<p>No clearing role 无清算角色.</p>`}</div>`;
+}
+
 async function render() {
   generation++;
   const [path, query] = location.hash.replace(/^#/, "").split("?");
   const parts = path.split("/").filter(Boolean);
-  if (!credentials()) { renderSignIn(); return; }
+  if (!credentials() && !(parts[0] !== "signin" && await trySession())) { renderSignIn(); return; }
+  if (!credentials()) return; // on the way to the sign-in of App Service Authentication
   const me = user();
   document.getElementById("nav").hidden = false;
-  document.getElementById("who").textContent = me ? `${me.name} (${me.role}${me.region ? ", " + me.region : ""})` : "";
+  document.getElementById("who").textContent = me ? `${me.name} (${(me.grants || [me.role]).join(", ")})` : "";
+  if (me && !me.canRead) { renderNoClearing(me); return; }
+  for (const a of document.querySelectorAll("#nav a")) a.hidden = false;
   try {
     if (parts[0] === "signin") renderSignIn();
     else if (parts[0] === "pair") await renderPair(parts[1], parts[2], parts[3], query);
