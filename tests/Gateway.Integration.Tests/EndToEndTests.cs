@@ -70,14 +70,7 @@ public sealed class EndToEndTests(GatewayHost host)
     public async Task A_long_bill_of_1500_lines_travels_the_queues_whole()
     {
         var member = await Members.FreshCopyAsync(G, "511300", "M511300001");
-        var body = Requests.With(Requests.SpecA(Requests.NewId("long")), o =>
-        {
-            o["member"]!["memberId"] = member;
-            o["encounter"]!["lines"] = new JArray(Enumerable.Range(1, 1500).Select(i => new JObject
-            {
-                ["lineNo"] = i, ["itemCode"] = i % 2 == 0 ? "D001" : "D002", ["name"] = "藥品 drug " + i, ["quantity"] = "2", ["unitPrice"] = "10.00", ["amount"] = "20.00",
-            }));
-        });
+        var body = Requests.LongBill(Requests.NewId("long"), member, 1500);
         using var r = await G.Hospital("H440300001").SubmitAsync(body, 20);
         Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         var json = await Requests.Json(r);

@@ -172,14 +172,7 @@ public sealed class QueueOperationTests(GatewayHost host)
     public async Task A_2000_line_bill_settles_with_every_queued_message_under_192_KB()
     {
         var member = await Members.FreshCopyAsync(G, "511300", "M511300001");
-        var body = Requests.With(Requests.SpecA(Requests.NewId("bill2000")), o =>
-        {
-            o["member"]!["memberId"] = member;
-            o["encounter"]!["lines"] = new JArray(Enumerable.Range(1, 2000).Select(i => new JObject
-            {
-                ["lineNo"] = i, ["itemCode"] = i % 2 == 0 ? "D001" : "D002", ["name"] = "藥品 drug " + i, ["quantity"] = "2", ["unitPrice"] = "10.00", ["amount"] = "20.00",
-            }));
-        });
+        var body = Requests.LongBill(Requests.NewId("bill2000"), member, 2000);
         Assert.True(System.Text.Encoding.UTF8.GetByteCount(body) > 192 * 1024, "the bill itself is larger than a message may be");
         using var r = await G.Hospital("H440300001").SubmitAsync(body, 20);
         Assert.Equal(HttpStatusCode.Created, r.StatusCode);

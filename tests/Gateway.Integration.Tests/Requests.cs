@@ -16,6 +16,16 @@ public static class Requests
         return o.ToString();
     }
 
+    /// <summary>Example A for <paramref name="member"/> with <paramref name="lines"/> lines of 2 × 10.00, alternating class A (D001) and class B (D002).</summary>
+    public static string LongBill(string id, string member, int lines) => With(SpecA(id), o =>
+    {
+        o["member"]!["memberId"] = member;
+        o["encounter"]!["lines"] = new JArray(Enumerable.Range(1, lines).Select(i => new JObject
+        {
+            ["lineNo"] = i, ["itemCode"] = i % 2 == 0 ? "D001" : "D002", ["name"] = "藥品 drug " + i, ["quantity"] = "2", ["unitPrice"] = "10.00", ["amount"] = "20.00",
+        }));
+    });
+
     public static string NewId(string prefix = "t") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 33)];
 
     public static async Task<JObject> Json(HttpResponseMessage r) => JObject.Parse(await r.Content.ReadAsStringAsync());
