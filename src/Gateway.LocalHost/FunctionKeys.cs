@@ -35,7 +35,9 @@ public sealed class FunctionKeys(string functionKey, string masterKey)
     public bool Allows(AuthLevel level, HttpRequest request)
     {
         if (level == AuthLevel.Anonymous) return true;
-        var given = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
+        // The header takes precedence over ?code=, as in the host's AuthenticationLevelHandler.
+        var header = request.Headers["x-functions-key"].FirstOrDefault();
+        var given = !string.IsNullOrEmpty(header) ? header : request.Query["code"].FirstOrDefault();
         if (string.IsNullOrEmpty(given)) return false;
         if (Same(given, masterKey)) return true;
         return level == AuthLevel.Function && Same(given, functionKey);

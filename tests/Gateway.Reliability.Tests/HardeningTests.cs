@@ -206,6 +206,18 @@ public sealed class HardeningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_5_MB_statement_answer_is_refused_before_it_is_read()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/clearing/periods/2026-05/statements/511300/440300/dispute")
+        {
+            Content = new StringContent("{\"reason\":\"" + new string('x', 5 * 1024 * 1024) + "\"}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("nanchong:nanchong-demo")));
+        using var r = await _g.Http.SendAsync(request);
+        await AssertProblemAsync(r, 413, "payload-too-large", "5 MB dispute");
+    }
+
+    [Fact]
     public async Task A_chunked_body_is_told_to_send_its_length_and_health_says_only_up()
     {
         var h = _g.Hospital(Hospital);
