@@ -80,4 +80,30 @@ public sealed class VerifierTamperTests : IAsyncLifetime
         Assert.False(lines.Holds);
         Assert.Contains("H440300001~tamper-b/0: basic: lines 105.00, fund amount 100.00", lines.Violations, StringComparer.Ordinal);
     }
+
+    [Fact]
+    public async Task A_difference_a_second_pass_no_longer_finds_was_in_flight_and_one_it_finds_again_is_a_violation()
+    {
+        var (storage, table) = await PostTwoAsync();
+        // A journal whose settlement row the first pass does not see (as when verify runs between the two): 'journal for unknown settlement'.
+        var verifier = new StoreVerifier(storage, Regions);
+        var results = await verifier.VerifyConfirmedAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None, betweenPasses: async () =>
+        {
+            // ... and the pipeline finishing meanwhile: the settlements appear.
+            var settlements = new SettlementStore(storage);
+            foreach (var id in new[] { "tamper-a", "tamper-b" })
+                await settlements.CreateAsync(new SettlementRecord
+                {
+                    HospitalCode = "H440300001", HospitalSettlementId = id, Status = SettlementStatus.Completed, RequestHash = "x", HomeRegion = "511300",
+                    TreatmentRegion = "440300", MemberId = "M1", ServiceDate = new DateOnly(2026, 5, 9), SubmittedAt = DateTimeOffset.UtcNow, RequestMessage = "{}",
+                }, CancellationToken.None);
+        });
+        Assert.All(results, r => Assert.True(r.Holds, $"{r.Name}: {string.Join("; ", r.Violations)}"));
+        Assert.Equal(2, verifier.Transient);
+
+        // A real break is found in both passes and reported.
+        await TamperAsync(table, "H440300001~tamper-a", lines => { lines[0]!["D"] = "101.00"; return lines; });
+        results = await verifier.VerifyConfirmedAsync(TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        Assert.False(Invariant(results, "every journal balances").Holds);
+    }
 }
