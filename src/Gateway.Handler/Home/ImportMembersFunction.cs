@@ -27,16 +27,10 @@ public sealed class ImportMembersFunction(MemberStore members)
         var csv = Intake.HttpBody.IsMediaType(type, "text/csv");
         if (!csv && !Intake.HttpBody.IsJson(type)) return Problems.Problems.UnsupportedMediaType().ToResult();
         // The parsers read synchronously: take the (bounded) body first, as UTF-8 exactly (anything else is a 415).
-        using var buffer = new MemoryStream();
-        var chunk = new byte[65_536];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > MaxBytes) return Problems.Problems.PayloadTooLarge(MaxBytes).ToResult();
-            buffer.Write(chunk, 0, read);
-        }
+        var (bytes, tooLarge) = await Intake.HttpBody.ReadBoundedAsync(request, MaxBytes, ct).ConfigureAwait(false);
+        if (tooLarge is not null) return tooLarge.ToResult();
         string text;
-        try { text = Gateway.Contracts.StrictJson.DecodeUtf8(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)); }
+        try { text = Gateway.Contracts.StrictJson.DecodeUtf8(bytes); }
         catch (Gateway.Contracts.StrictJsonException e) { return Problems.Problems.Unreadable(e).ToResult(); }
         var result = await new MemberImport(members).ImportAsync(code, new StringReader(text), csv, ct).ConfigureAwait(false);
         if (!result.Ok)

@@ -17,6 +17,23 @@ public static class HttpBody
         if (request.ContentLength > maxBytes) return (null, Problems.Problems.PayloadTooLarge(maxBytes));
         var type = request.ContentType;
         if (type is not null && !IsJson(type)) return (null, Problems.Problems.UnsupportedMediaType());
+        var (bytes, tooLarge) = await ReadBoundedAsync(request, maxBytes, ct).ConfigureAwait(false);
+        if (tooLarge is not null) return (null, tooLarge);
+        if (bytes!.Length == 0)
+        {
+            if (!required) return ([], null);
+            // An empty body where one is needed. Through the Functions host a chunked body arrives exactly so (the host forwards a
+            // body only with a length, and its client then sends Content-Length: 0), so the answer says to send the length.
+            return (null, Problems.Problems.LengthRequired());
+        }
+        if (type is null) return (null, Problems.Problems.UnsupportedMediaType());
+        return (bytes, null);
+    }
+
+    /// <summary>The whole body, or 413 as soon as it passes <paramref name="maxBytes"/> (never read further).</summary>
+    public static async Task<(byte[]? Body, Problem? Problem)> ReadBoundedAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    {
+        if (request.ContentLength > maxBytes) return (null, Problems.Problems.PayloadTooLarge(maxBytes));
         using var buffer = new MemoryStream();
         var chunk = new byte[16_384];
         int read;
@@ -25,14 +42,6 @@ public static class HttpBody
             if (buffer.Length + read > maxBytes) return (null, Problems.Problems.PayloadTooLarge(maxBytes));
             buffer.Write(chunk, 0, read);
         }
-        if (buffer.Length == 0)
-        {
-            if (!required) return ([], null);
-            // An empty body where one is needed. Through the Functions host a chunked body arrives exactly so (the host forwards a
-            // body only with a length, and its client then sends Content-Length: 0), so the answer says to send the length.
-            return (null, Problems.Problems.LengthRequired());
-        }
-        if (type is null) return (null, Problems.Problems.UnsupportedMediaType());
         return (buffer.ToArray(), null);
     }
 
