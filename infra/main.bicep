@@ -68,7 +68,7 @@ param callbackTimeoutSeconds int = 5
 param sweepSchedule string = '0 */1 * * * *'
 
 @description('CRON (six fields) of ClosePeriod: 00:05 on the 1st of the month.')
-param closePeriodSchedule string = '0 5 0 1 * *'
+param closePeriodSchedule string = '0 5 16 * * *'
 
 @description('Load the demo hospitals, members, keys and clearing users (never in production).')
 param demo bool = false

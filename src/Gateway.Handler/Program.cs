@@ -41,7 +41,9 @@ services.AddSingleton<DeadLetterRecorder>();
 services.AddSingleton(sp => new LedgerStore(sp.GetRequiredService<GatewayStorage>(),
     sp.GetRequiredService<RulePackSet>().Regions.Union(sp.GetRequiredService<CatalogRegistry>().All.Select(c => c.Region)).OrderBy(r => r.Value, StringComparer.Ordinal).ToList(),
     sp.GetRequiredService<TimeProvider>()));
-services.AddSingleton<IReplyEffects, LedgerReplyEffects>();
+services.AddSingleton<SettlementPostings>();
+services.AddSingleton(new LifecyclePolicy(settings.RedispatchAfter, settings.SettlementTimeout));
+services.AddSingleton<Gateway.Handler.Lifecycle.SettlementTransitions>();
 services.AddSingleton<CancelSettlementFunction>();
 services.AddSingleton<ReconcileFunction>();
 services.AddSingleton<ListSettlementsFunction>();
@@ -62,7 +64,7 @@ services.AddSingleton<ClosePeriodFunction>();
 services.AddClearingIdentity(builder.Configuration, settings.DataDirectory, settings.Demo); // Basic users or App Service Authentication, policies, sign-in limits
 // The messaging port: the Service Bus SDK in Azure, the Azurite queues of the local host otherwise (QueueTransport).
 string? Setting(string name) => builder.Configuration[name];
-services.AddSingleton(MessagingFactory.ClaimCheck(settings.StorageConnection, Setting));
+services.AddSingleton(sp => MessagingFactory.ClaimCheck(settings.StorageConnection, Setting, sp.GetRequiredService<TimeProvider>()));
 if (settings.Transport == QueueTransport.ServiceBus)
 {
     services.AddSingleton(_ => MessagingFactory.ServiceBusClient(Setting));

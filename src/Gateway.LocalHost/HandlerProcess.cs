@@ -42,8 +42,8 @@ public sealed class HandlerProcess : IAsyncDisposable
         info.Environment["FUNCTIONS_WORKER_RUNTIME"] = "custom";
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {executable}.");
         var handler = new HandlerProcess(process, port);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
+        var deadline = TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(60);
+        while (TimeProvider.System.GetUtcNow().UtcDateTime < deadline)
         {
             ct.ThrowIfCancellationRequested();
             if (process.HasExited) throw new InvalidOperationException($"The handler exited with code {process.ExitCode} while starting.");

@@ -142,5 +142,5 @@ public static class HttpTriggers
             await context.Response.WriteAsync(resBody.Type == JTokenType.String ? (string)resBody! : resBody.ToString(Newtonsoft.Json.Formatting.None), context.RequestAborted);
     }
 
-    public static JObject Sys(string name) => HostContract.Sys(name, DateTimeOffset.UtcNow, Guid.NewGuid());
+    public static JObject Sys(string name) => HostContract.Sys(name, TimeProvider.System.GetUtcNow(), Guid.NewGuid());
 }

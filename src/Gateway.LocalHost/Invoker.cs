@@ -67,7 +67,7 @@ public sealed class Invoker(HttpClient http, QueueServiceClient queues, Settings
                 if (bytes > MaxMessageBytes)
                     throw new InvalidOperationException($"{function.Name}.{binding.Name}: a {bytes}-byte message is over the broker's {MaxMessageBytes / 1024} KB (MessageSizeExceeded).");
                 // StringToMessageConverter: a new message with ContentType text/plain and nothing else set (the broker assigns the id).
-                var envelope = new LocalQueueEnvelope { MessageId = Guid.NewGuid().ToString("N"), ContentType = "text/plain", EnqueuedTimeUtc = DateTimeOffset.UtcNow, Body = body }.ToText();
+                var envelope = new LocalQueueEnvelope { MessageId = Guid.NewGuid().ToString("N"), ContentType = "text/plain", EnqueuedTimeUtc = TimeProvider.System.GetUtcNow(), Body = body }.ToText();
                 if (Encoding.UTF8.GetByteCount(envelope) > LocalQueueEnvelope.MaxBytes)
                     throw new InvalidOperationException($"{function.Name}.{binding.Name}: a {bytes}-byte message does not fit a local storage queue message (64 KiB).");
                 await queue.SendMessageAsync(envelope, ct);

@@ -16,7 +16,7 @@ var functions = FunctionApp.Load(root);
 var handlerPath = options.Get("handler")
     ?? Path.Combine(root, functions.HostJson.SelectToken("customHandler.description.defaultExecutablePath")?.ToString() ?? throw new InvalidOperationException("host.json names no handler."));
 
-void Log(string line) => Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+void Log(string line) => Console.WriteLine($"{TimeProvider.System.GetUtcNow().UtcDateTime:HH:mm:ss.fff} {line}");
 
 var storage = settings["AzureWebJobsStorage"] ?? throw new InvalidOperationException("Set AzureWebJobsStorage (the Azurite connection string).");
 var queueConnection = settings["ServiceBusConnection"] is { } sb && sb.Contains("QueueEndpoint", StringComparison.Ordinal) ? sb : storage;

@@ -67,11 +67,11 @@ public sealed class QueuePump(FunctionDefinition function, Binding trigger, Queu
     private async Task ProcessAsync(QueueClient queue, QueueClient deadLetters, QueueMessage message, CancellationToken ct)
     {
         var raw = message.Body.ToString();
-        var envelope = LocalQueueEnvelope.Parse(raw, message.MessageId, message.InsertedOn ?? DateTimeOffset.UtcNow);
+        var envelope = LocalQueueEnvelope.Parse(raw, message.MessageId, message.InsertedOn ?? TimeProvider.System.GetUtcNow());
         var deliveryCount = (int)message.DequeueCount;
         stats.Received(QueueName, Encoding.UTF8.GetByteCount(envelope.Body));
         var (data, metadata) = HostContract.ServiceBus(function.Name, trigger.Name, envelope, deliveryCount, Interlocked.Increment(ref _sequence),
-            LockToken(message), message.ExpiresOn ?? envelope.EnqueuedTimeUtc.AddDays(14), DateTimeOffset.UtcNow, Guid.NewGuid());
+            LockToken(message), message.ExpiresOn ?? envelope.EnqueuedTimeUtc.AddDays(14), TimeProvider.System.GetUtcNow(), Guid.NewGuid());
         var outcome = await invoker.InvokeAsync(function, data, metadata, ct);
         if (outcome.Succeeded)
         {

@@ -12,8 +12,8 @@ public sealed class TimerRunner(FunctionDefinition function, Binding trigger, In
         if (trigger.Raw.Value<bool?>("runOnStartup") == true) await FireAsync(schedule, last, ct);
         while (!ct.IsCancellationRequested)
         {
-            var next = schedule.GetNextOccurrence(DateTime.UtcNow) ?? DateTime.MaxValue;
-            var wait = next - DateTime.UtcNow;
+            var next = schedule.GetNextOccurrence(TimeProvider.System.GetUtcNow().UtcDateTime) ?? DateTime.MaxValue;
+            var wait = next - TimeProvider.System.GetUtcNow().UtcDateTime;
             try { if (wait > TimeSpan.Zero) await Task.Delay(wait, ct); }
             catch (OperationCanceledException) { break; }
             last = await FireAsync(schedule, last, ct);
@@ -22,7 +22,7 @@ public sealed class TimerRunner(FunctionDefinition function, Binding trigger, In
 
     private async Task<DateTime> FireAsync(CronExpression schedule, DateTime? last, CancellationToken ct)
     {
-        var now = DateTime.UtcNow;
+        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
         var (data, metadata) = HostContract.Timer(function.Name, trigger.Name, last, schedule.GetNextOccurrence(now), now, now, false, Guid.NewGuid());
         try
         {

@@ -16,7 +16,7 @@ namespace Gateway.Messaging;
 /// 32 KiB threshold no message on any queue exceeds 192 KB whatever the bill's size; a 64 KiB storage queue (local) holds
 /// any envelope too. Blobs expire by the storage account's lifecycle rule (infra/modules/storage.bicep).
 /// </summary>
-public sealed class ClaimCheck(BlobContainerClient container, int thresholdBytes = ClaimCheck.DefaultThresholdBytes)
+public sealed class ClaimCheck(BlobContainerClient container, int thresholdBytes = ClaimCheck.DefaultThresholdBytes, TimeProvider? clock = null)
 {
     public const int DefaultThresholdBytes = 32 * 1024;
     public const string DefaultContainer = "message-claims";
@@ -34,7 +34,7 @@ public sealed class ClaimCheck(BlobContainerClient container, int thresholdBytes
         var bytes = Encoding.UTF8.GetBytes(body);
         if (bytes.Length <= thresholdBytes) return body;
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        var name = $"{DateTime.UtcNow:yyyy/MM/dd}/{hash}";
+        var name = $"{(clock ?? TimeProvider.System).GetUtcNow():yyyy/MM/dd}/{hash}";
         try
         {
             await container.GetBlobClient(name).UploadAsync(BinaryData.FromBytes(bytes), overwrite: true, ct).ConfigureAwait(false);

@@ -60,11 +60,11 @@ public static class MessagingFactory
         new(setting(ConnectionSetting) is { Length: > 0 } c ? c : throw new InvalidOperationException($"Set {ConnectionSetting} to the storage connection string of the local queues."),
             new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
 
-    public static ClaimCheck ClaimCheck(string storageConnection, Func<string, string?> setting)
+    public static ClaimCheck ClaimCheck(string storageConnection, Func<string, string?> setting, TimeProvider? clock = null)
     {
         var container = setting("ClaimCheckContainer") is { Length: > 0 } c ? c : Messaging.ClaimCheck.DefaultContainer;
         var threshold = int.TryParse(setting("ClaimCheckThresholdBytes"), out var t) && t > 0 ? t : Messaging.ClaimCheck.DefaultThresholdBytes;
-        return new ClaimCheck(new BlobServiceClient(storageConnection).GetBlobContainerClient(container), threshold);
+        return new ClaimCheck(new BlobServiceClient(storageConnection).GetBlobContainerClient(container), threshold, clock);
     }
 
     public static IDeadLetterQueues DeadLetters(Func<string, string?> setting) => Transport(setting) switch

@@ -130,7 +130,7 @@ public sealed class FailedIsFinalTests(FastSweepGatewayHost host) : IClassFixtur
             "the void left a tombstone and was confirmed");
         var failed = (await Settlements.GetAsync(Hospital, id, CancellationToken.None))!;
         Assert.Equal(SettlementStatus.Failed, failed.Status);
-        Assert.Contains("No reply from home region", failed.FailureReason);
+        Assert.Contains("No reply from the home region within", failed.FailureReason);
 
         // The delayed evaluation is finally processed, twice: it finds the tombstone and is rejected (voided); nothing changes.
         await SendAsync("eval-requests-" + Home, message);
@@ -178,7 +178,7 @@ public sealed class FailedIsFinalTests(FastSweepGatewayHost host) : IClassFixtur
         Assert.Empty(await JournalsAsync(key));
 
         // The void delivered twice more and the evaluation redelivered: nothing changes.
-        var voidMessage = SettlementFailure.VoidMessage(failed, DateTimeOffset.UtcNow)!;
+        var voidMessage = Gateway.Handler.Lifecycle.LifecycleMessages.Void(failed, DateTimeOffset.UtcNow)!;
         await SendAsync("eval-requests-" + Home, voidMessage);
         await SendAsync("eval-requests-" + Home, voidMessage);
         await SendAsync("eval-requests-" + Home, message);
@@ -226,10 +226,7 @@ public sealed class FailedIsFinalTests(FastSweepGatewayHost host) : IClassFixtur
             Outcome = "completed", CorrelationId = key, SettlementId = key, HospitalCode = Hospital, HomeRegion = Home, TreatmentRegion = "440300",
             Result = outcome, EvaluatedAt = DateTimeOffset.UtcNow,
         };
-        var effects = new LedgerReplyEffects(new LedgerStore(Storage, RulePackSet.Default.Regions.ToList(), TimeProvider.System), Storage);
-        var now = DateTimeOffset.UtcNow;
-        var completed = await Settlements.UpdateAsync(Hospital, id, c => ApplyReplyFunction.Transition(c, reply, now), CancellationToken.None,
-            (b, a) => [.. effects.WrittenWithTransition(b, a), .. ApplyReplyFunction.OwedWithTransition(b, a, now)]);
+        var completed = await LifecycleSteps.TransitionOnlyAsync(Settlements, Hospital, id, reply, DateTimeOffset.UtcNow);
         Assert.Equal(SettlementStatus.Completed, completed!.Status);
         Assert.True(await OwesAsync(SettlementStore.PostPrefix, id));
 
@@ -328,7 +325,7 @@ public sealed class FailedIsFinalTests(FastSweepGatewayHost host) : IClassFixtur
         {
             var (id, key, member, message) = await NewRequestAsync("schema");
             var record = PendingRecord(id, member, message, DateTimeOffset.UtcNow) with { Status = SettlementStatus.Failed };
-            var voidMessage = SettlementFailure.VoidMessage(record, DateTimeOffset.UtcNow)!;
+            var voidMessage = Gateway.Handler.Lifecycle.LifecycleMessages.Void(record, DateTimeOffset.UtcNow)!;
             await AssertValidAsync("evaluation-request.v1.json", voidMessage);
             Assert.Equal("void", (string)JObject.Parse(voidMessage)["kind"]!);
             if (appliedFirst) Assert.Equal("completed", GatewayJson.Deserialize<EvaluationReplyMessage>(await EvaluateHereAsync(message)).Outcome);

@@ -31,7 +31,7 @@ public sealed class MessageSchemaTests(GatewayHost host)
             var id = Requests.NewId("schema");
             using var r = await g.Hospital("H350200001").SubmitAsync(Requests.With(Requests.SpecA(id), o => { o["member"]!["homeRegion"] = home; o["member"]!["memberId"] = memberId; }), 15);
             var record = await new SettlementStore(storage).GetAsync("H350200001", id, CancellationToken.None);
-            Assert.Equal(expected, record!.Status);
+            Assert.Equal(expected, record!.Status.Name());
             await AssertValid("evaluation-request.v1.json", record.RequestMessage);
             var state = await members.LoadAsync(RegionCode.Parse(home), memberId, 2026, record.SettlementId, null, CancellationToken.None);
             await AssertValid("evaluation-reply.v1.json", state!.Applied!.ReplyJson);

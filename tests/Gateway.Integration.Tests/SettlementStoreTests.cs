@@ -43,7 +43,7 @@ public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<Azuri
         },
     };
 
-    private static Func<SettlementRecord, SettlementRecord?> Apply(EvaluationReplyMessage reply) => c => ApplyReplyFunction.Transition(c, reply, DateTimeOffset.UtcNow);
+    private static Func<SettlementRecord, SettlementRecord?> Apply(EvaluationReplyMessage reply) => LifecycleSteps.Change(reply, DateTimeOffset.UtcNow);
 
     [Fact]
     public async Task The_nonce_commits_with_the_settlement_and_a_replayed_nonce_writes_nothing()

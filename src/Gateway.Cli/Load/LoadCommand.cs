@@ -81,7 +81,7 @@ public static class LoadCommand
         var latencies = new ConcurrentBag<double>();
         var errors = new ConcurrentDictionary<string, int>();
         var done = 0;
-        var run = $"L{DateTime.UtcNow:HHmmss}";
+        var run = $"L{TimeProvider.System.GetUtcNow().UtcDateTime:HHmmss}";
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stop.CancelAfter(limit);
         var clock = Stopwatch.StartNew();
@@ -104,7 +104,7 @@ public static class LoadCommand
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/settlements") { Content = new ByteArrayContent(bytes) };
                 request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-                foreach (var (n, v) in RequestSigning.Headers("k-" + hospital, secrets["k-" + hospital], "POST", "/api/v1/settlements", bytes, DateTimeOffset.UtcNow))
+                foreach (var (n, v) in RequestSigning.Headers("k-" + hospital, secrets["k-" + hospital], "POST", "/api/v1/settlements", bytes, TimeProvider.System.GetUtcNow()))
                     request.Headers.TryAddWithoutValidation(n, v);
                 request.Headers.TryAddWithoutValidation("Prefer", "wait=20");
                 using var response = await http.SendAsync(request, stop.Token);
@@ -225,9 +225,9 @@ public static class LoadCommand
     private static async Task<double> BaselineAsync(string connection, int concurrency, int tableOpsPerSettlement, int settlements, CancellationToken ct)
     {
         var tables = new TableServiceClient(connection);
-        var table = tables.GetTableClient($"LoadBaseline{DateTime.UtcNow:HHmmssfff}");
+        var table = tables.GetTableClient($"LoadBaseline{TimeProvider.System.GetUtcNow().UtcDateTime:HHmmssfff}");
         await table.CreateIfNotExistsAsync(ct);
-        var queue = new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None }).GetQueueClient($"load-baseline-{DateTime.UtcNow:HHmmssfff}");
+        var queue = new QueueServiceClient(connection, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None }).GetQueueClient($"load-baseline-{TimeProvider.System.GetUtcNow().UtcDateTime:HHmmssfff}");
         await queue.CreateIfNotExistsAsync(cancellationToken: ct);
         var body = new string('x', 2048); // about the size of an evaluation request
         var clock = Stopwatch.StartNew();

@@ -27,9 +27,9 @@ public static class VerifyCommand
             if (parse.GetResult(wait) is not null)
             {
                 var seconds = parse.GetValue(wait) ?? 120;
-                var deadline = DateTime.UtcNow.AddSeconds(seconds);
+                var deadline = TimeProvider.System.GetUtcNow().UtcDateTime.AddSeconds(seconds);
                 int pending;
-                while ((pending = await verifier.CountPendingAsync(ct)) > 0 && DateTime.UtcNow < deadline)
+                while ((pending = await verifier.CountPendingAsync(ct)) > 0 && TimeProvider.System.GetUtcNow().UtcDateTime < deadline)
                 {
                     Console.WriteLine($"verify: waiting, {pending} settlement(s) in flight");
                     await Task.Delay(TimeSpan.FromSeconds(2), ct);

@@ -2,6 +2,16 @@ using Gateway.Domain;
 
 namespace Gateway.Contracts;
 
+/// <summary>The <c>outcome</c> of a reply (docs/messages.md).</summary>
+public static class ReplyOutcomes
+{
+    public const string Completed = "completed";
+    public const string Rejected = "rejected";
+    public const string Cancelled = "cancelled";
+    public const string CancelRejected = "cancelRejected";
+    public const string Voided = "voided";
+}
+
 /// <summary>
 /// home region → gateway (queue <c>eval-replies</c>), schema messages/evaluation-reply.v1.json.
 /// <c>outcome</c>: <c>completed</c> (with the split), <c>rejected</c> (with a typed rejection),

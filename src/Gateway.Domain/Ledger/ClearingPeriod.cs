@@ -2,10 +2,17 @@ using System.Globalization;
 
 namespace Gateway.Domain;
 
-/// <summary>A clearing period (清算期): a calendar month, written yyyy-MM.</summary>
+/// <summary>A clearing period (清算期): a calendar month in China Standard Time (<see cref="ChinaTime"/>), written yyyy-MM.</summary>
 public readonly record struct ClearingPeriod(int Year, int Month) : IComparable<ClearingPeriod>
 {
-    public static ClearingPeriod Of(DateTimeOffset at) => new(at.UtcDateTime.Year, at.UtcDateTime.Month);
+    /// <summary>The period of an instant: its month in China (07:00 Beijing time on 1 June, 23:00 UTC on 31 May, is June).</summary>
+    public static ClearingPeriod Of(DateTimeOffset at) => Of(ChinaTime.DateOf(at));
+
+    /// <summary>The instant the period starts (00:00 China time on its first day).</summary>
+    public DateTimeOffset Start => ChinaTime.StartOf(new DateOnly(Year, Month, 1));
+
+    /// <summary>The instant the period ends (the start of the next).</summary>
+    public DateTimeOffset End => Next().Start;
 
     public static ClearingPeriod Of(DateOnly date) => new(date.Year, date.Month);
 

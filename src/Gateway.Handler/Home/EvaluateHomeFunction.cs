@@ -26,9 +26,9 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
             throw new InvalidOperationException($"Message for home region {message.HomeRegion} arrived on the queue of {region}.");
         var reply = message.Kind switch
         {
-            "evaluate" => await EvaluateAsync(message, ct).ConfigureAwait(false),
-            "cancel" => await CancelAsync(message, ct).ConfigureAwait(false),
-            "void" => await VoidAsync(message, ct).ConfigureAwait(false),
+            EvaluationRequestMessage.Evaluate => await EvaluateAsync(message, ct).ConfigureAwait(false),
+            EvaluationRequestMessage.Cancel => await CancelAsync(message, ct).ConfigureAwait(false),
+            EvaluationRequestMessage.Void => await VoidAsync(message, ct).ConfigureAwait(false),
             _ => throw new InvalidOperationException($"Unknown message kind '{message.Kind}'."),
         };
         // The reply is claim-checked like every queued body: the host re-indents a JSON output string before sending it.
@@ -81,7 +81,7 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
                 return Rejected(m, new Rejection(RejectionCode.InvalidEncounter, e.Message));
             }
 
-            var reply = Reply(m, "completed", SettlementOutcomeDto.From(outcome), null);
+            var reply = Reply(m, ReplyOutcomes.Completed, SettlementOutcomeDto.From(outcome), null);
             var applied = new AppliedMarker(m.SettlementId, AppliedStatus.Applied, year, GatewayJson.Serialize(AccumulatorDeltaDto.From(outcome.Delta)),
                 reply, outcome.Split.Deductible, outcome.Split.AccountPay);
             if (await members.CommitAsync(state, outcome.After, applied, ct).ConfigureAwait(false)) return reply;
@@ -99,8 +99,8 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
         {
             var state = await members.LoadAsync(home, m.MemberId, year, m.SettlementId, null, ct).ConfigureAwait(false);
             if (state?.Applied is not { } marker || marker.Status is AppliedStatus.Rejected or AppliedStatus.Voided)
-                return Rejected(m, new Rejection(RejectionCode.InvalidEncounter, "The home region has no completed settlement with this id to cancel."), "cancelRejected");
-            var reply = Reply(m, "cancelled", null, null);
+                return Rejected(m, new Rejection(RejectionCode.InvalidEncounter, "The home region has no completed settlement with this id to cancel."), ReplyOutcomes.CancelRejected);
+            var reply = Reply(m, ReplyOutcomes.Cancelled, null, null);
             if (marker.Status == AppliedStatus.Cancelled) return reply; // already reversed: idempotent
             var delta = GatewayJson.Deserialize<AccumulatorDeltaDto>(marker.DeltaJson).ToDomain();
             var after = state.Accumulators.Reverse(delta);
@@ -120,7 +120,7 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
         var encounter = m.Encounter ?? throw new InvalidOperationException("A void message carries the priced encounter.");
         var home = RegionCode.Parse(m.HomeRegion);
         var year = encounter.DischargeDate.Year;
-        var voided = Reply(m, "voided", null, null);
+        var voided = Reply(m, ReplyOutcomes.Voided, null, null);
         var tombstone = new AppliedMarker(m.SettlementId, AppliedStatus.Voided, year, "", VoidedRejection(m), 0m, 0m);
         for (var attempt = 0; attempt < MaxConflictRetries; attempt++)
         {
@@ -148,10 +148,10 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
     }
 
     /// <summary>What an evaluation of a voided settlement answers (typed rejection <c>voided</c>; docs/messages.md).</summary>
-    private string VoidedRejection(EvaluationRequestMessage m) => Reply(m with { Kind = "evaluate" }, "rejected", null,
+    private string VoidedRejection(EvaluationRequestMessage m) => Reply(m with { Kind = EvaluationRequestMessage.Evaluate }, ReplyOutcomes.Rejected, null,
         new RejectionDto(EvaluationReplyMessage.VoidedRejectionCode, "The gateway failed this settlement and the home region voided it; it is never applied. Resubmit the encounter if it is still to be settled."));
 
-    private string Rejected(EvaluationRequestMessage m, Rejection r, string outcome = "rejected") => Reply(m, outcome, null, RejectionDto.From(r));
+    private string Rejected(EvaluationRequestMessage m, Rejection r, string outcome = ReplyOutcomes.Rejected) => Reply(m, outcome, null, RejectionDto.From(r));
 
     /// <summary>A reply echoes the request's identifiers; see docs/messages.md.</summary>
     private string Reply(EvaluationRequestMessage m, string outcome, SettlementOutcomeDto? result, RejectionDto? rejection) => GatewayJson.Serialize(new EvaluationReplyMessage

@@ -1,4 +1,5 @@
 using Gateway.Contracts;
+using Gateway.Handler.Lifecycle;
 using Gateway.Handler.Security;
 using Gateway.Storage;
 
@@ -13,7 +14,7 @@ public sealed record CancelRequest
 /// POST /api/v1/settlements/{id}/cancel (function CancelSettlement, 撤销): the home region reverses exactly the
 /// recorded deltas, then the ledger posts the exact reversal into the open period. Idempotent.
 /// </summary>
-public sealed class CancelSettlementFunction(HospitalAuthenticator auth, SettlementStore settlements, Dispatcher dispatcher, SettlementWaiter waiter, TimeProvider clock)
+public sealed class CancelSettlementFunction(HospitalAuthenticator auth, SettlementTransitions transitions, SettlementWaiter waiter)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, string id, CancellationToken ct)
     {
@@ -27,21 +28,15 @@ public sealed class CancelSettlementFunction(HospitalAuthenticator auth, Settlem
         if (string.IsNullOrWhiteSpace(dto.Reason) || dto.Reason.Length > 500)
             return Problems.Problems.Validation([new("/reason", "Required: why the settlement is cancelled (≤ 500 characters).")]).ToResult();
         if (!Keys.IsValidId(id)) return Problems.Problems.NotFound($"No settlement '{id}'.").ToResult();
-        var record = await settlements.GetAsync(hospital!.Code, id, ct).ConfigureAwait(false);
-        if (record is null) return Problems.Problems.NotFound($"No settlement '{id}' of hospital {hospital.Code}.").ToResult();
-        if (record.Status is not (SettlementStatus.Completed or SettlementStatus.Cancelled))
-            return new Problems.Problem("not-cancellable", 409, "The settlement cannot be cancelled", $"Only a completed settlement can be cancelled; this one is {record.Status}.") { SettlementId = record.SettlementId }.ToResult();
         var wait = SettlementWaiter.RequestedWait(request);
-        using var listening = wait > TimeSpan.Zero ? waiter.Listen(record.SettlementId) : null;
-        if (record.Status == SettlementStatus.Completed)
-        {
-            var now = clock.GetUtcNow();
-            record = await settlements.UpdateAsync(record.HospitalCode, record.HospitalSettlementId,
-                c => c.CancelReason is null && c.Status == SettlementStatus.Completed ? c with { CancelReason = dto.Reason } : null, ct).ConfigureAwait(false) ?? record;
-            var original = GatewayJson.Deserialize<EvaluationRequestMessage>(record.RequestMessage);
-            var cancel = original with { Kind = "cancel", CancelReason = record.CancelReason, SentAt = now };
-            await dispatcher.DispatchAsync(GatewayJson.Serialize(cancel), ct).ConfigureAwait(false);
-        }
+        using var listening = wait > TimeSpan.Zero ? waiter.Listen(Keys.SettlementKey(hospital!.Code, id)) : null;
+        // The lifecycle decides: only a completed settlement can be cancelled; the first request records the reason and owes
+        // the cancel (sent now, and by the sweep until the home region answers); a repeat sends it again.
+        var outcome = await transitions.ApplyAsync(hospital!.Code, id, new LifecycleEvent.CancelRequested(dto.Reason), ct).ConfigureAwait(false);
+        if (outcome is null) return Problems.Problems.NotFound($"No settlement '{id}' of hospital {hospital.Code}.").ToResult();
+        var record = outcome.Record;
+        if (outcome.Refusal == LifecycleRefusal.NotCancellable)
+            return new Problems.Problem("not-cancellable", 409, "The settlement cannot be cancelled", $"Only a completed settlement can be cancelled; this one is {record.Status.Name()}.") { SettlementId = record.SettlementId }.ToResult();
         if (wait > TimeSpan.Zero) record = await waiter.WaitAsync(record, wait, ct, until: SettlementStatus.Cancelled, listening: listening).ConfigureAwait(false);
         request.HttpContext.Response.Headers.Location = SettlementWaiter.LocationOf(record);
         if (record.Status != SettlementStatus.Cancelled) request.HttpContext.Response.Headers.RetryAfter = "1";

@@ -54,4 +54,27 @@ public sealed class Dispatcher(IMessageSender sender, ClaimCheck claims, ILogger
         }
         return false;
     }
+
+    public const string CallbackQueue = "hospital-callbacks";
+
+    /// <summary>
+    /// Queues a hospital callback (already claim-checked) for NotifyHospital, from a function that has no output binding for it
+    /// (the sweep, the dead-letter path). False when the send failed: the callback is at-least-once from the reply path and
+    /// best-effort from these (the hospital can always read the settlement).
+    /// </summary>
+    public async Task<bool> NotifyAsync(string settlementId, string status, string callback, CancellationToken ct)
+    {
+        try
+        {
+            await sender.SendAsync(CallbackQueue, new OutgoingMessage(callback, settlementId + ":notify:" + status, "callback",
+                new Dictionary<string, string>(StringComparer.Ordinal) { ["settlementId"] = settlementId }), ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is Azure.RequestFailedException or Azure.Messaging.ServiceBus.ServiceBusException or HttpRequestException or TimeoutException
+                                      or MessageRejectedException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            log.LogWarning("The callback of {Settlement} was not queued ({Error}).", settlementId, e.GetType().Name);
+            return false;
+        }
+    }
 }

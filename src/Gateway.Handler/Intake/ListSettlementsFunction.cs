@@ -5,7 +5,7 @@ using Gateway.Storage;
 namespace Gateway.Handler.Intake;
 
 /// <summary>GET /api/v1/settlements?from=yyyy-MM-dd&amp;to=yyyy-MM-dd&amp;pageSize=&amp;page= (function ListSettlements): the hospital's own, by submission date.</summary>
-public sealed class ListSettlementsFunction(HospitalAuthenticator auth, SettlementStore settlements)
+public sealed class ListSettlementsFunction(HospitalAuthenticator auth, SettlementStore settlements, TimeProvider clock)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken ct)
     {
@@ -20,14 +20,15 @@ public sealed class ListSettlementsFunction(HospitalAuthenticator auth, Settleme
             errors.Add(new("/" + name, "A date yyyy-MM-dd."));
             return null;
         }
-        var from = Date("from") ?? DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-30));
-        var to = Date("to") ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = ChinaTime.Today(clock);
+        var from = Date("from") ?? today.AddDays(-30);
+        var to = Date("to") ?? today;
         var pageSize = 50;
         if (q.ContainsKey("pageSize") && (!int.TryParse(q["pageSize"], out pageSize) || pageSize is < 1 or > 500)) errors.Add(new("/pageSize", "1–500."));
         if (to < from) errors.Add(new("/to", "to is on or after from."));
         if (errors.Count > 0) return Problems.Problems.Validation(errors).ToResult();
-        var (items, next) = await settlements.ListAsync(hospital!.Code,
-            new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+        var (start, end) = ChinaTime.Days(from, to); // China calendar days
+        var (items, next) = await settlements.ListAsync(hospital!.Code, start, end,
             pageSize, q["page"].ToString() is { Length: > 0 } p ? p : null, ct).ConfigureAwait(false);
         return SettlementWaiter.Json(new
         {

@@ -48,8 +48,7 @@ public sealed class ReconcileFunction(HospitalAuthenticator auth, SettlementStor
         if (dto.Settlements?.Any(s => !Keys.IsValidId(s.HospitalSettlementId)) == true)
             return Problems.Problems.Validation([new("/settlements", "Every line names a hospitalSettlementId.")]).ToResult();
 
-        var from = new DateTimeOffset(dto.From.Value.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var to = new DateTimeOffset(dto.To.Value.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var (from, to) = ChinaTime.Days(dto.From.Value, dto.To.Value); // reconciliation days are China calendar days
         var ours = new List<HospitalSettlementLine>();
         string? page = null;
         do

@@ -36,7 +36,7 @@ public sealed record SettlementView
         {
             SettlementId = r.SettlementId,
             HospitalSettlementId = r.HospitalSettlementId,
-            Status = r.Status,
+            Status = r.Status.Name(),
             HomeRegion = r.HomeRegion,
             TreatmentRegion = r.TreatmentRegion,
             MemberId = r.MemberId,

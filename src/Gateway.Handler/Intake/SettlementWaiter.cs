@@ -36,7 +36,7 @@ public sealed class SettlementWaiter(SettlementStore settlements, SettlementSign
     /// <paramref name="listening"/>: a subscription taken before the change could happen; without one, a change made
     /// between the caller's read and this call is seen at the next poll.
     /// </summary>
-    public async Task<SettlementRecord> WaitAsync(SettlementRecord record, TimeSpan wait, CancellationToken ct, string? until = null, SettlementSignals.Subscription? listening = null)
+    public async Task<SettlementRecord> WaitAsync(SettlementRecord record, TimeSpan wait, CancellationToken ct, SettlementStatus? until = null, SettlementSignals.Subscription? listening = null)
     {
         using var own = listening is null ? signals.Listen(record.SettlementId) : null;
         var subscription = listening ?? own!;

@@ -20,7 +20,7 @@ public sealed class SubmitSettlementFunction(
     CatalogRegistry catalogs,
     RulePackSet packs,
     SettlementStore settlements,
-    Dispatcher dispatcher,
+    Lifecycle.SettlementTransitions transitions,
     SettlementWaiter waiter,
     MemberStore members,
     CallbackPolicy callbacks,
@@ -68,7 +68,7 @@ public sealed class SubmitSettlementFunction(
         try
         {
             // A stay that ends after tomorrow (China time, a day of slack for clocks and time zones) has not happened yet.
-            var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddHours(8));
+            var today = ChinaTime.Today(clock);
             if (encounter.ServiceDate > today.AddDays(1))
                 throw new RejectedException(new Rejection(RejectionCode.ImpossibleDates,
                     $"The service date {encounter.ServiceDate:yyyy-MM-dd} is in the future (today is {today:yyyy-MM-dd} in China).",
@@ -91,7 +91,7 @@ public sealed class SubmitSettlementFunction(
         var now = clock.GetUtcNow();
         var message = new EvaluationRequestMessage
         {
-            Kind = "evaluate",
+            Kind = EvaluationRequestMessage.Evaluate,
             CorrelationId = settlementKey,
             SettlementId = settlementKey,
             HospitalCode = hospital.Code,
@@ -102,11 +102,12 @@ public sealed class SubmitSettlementFunction(
             SentAt = now,
         };
         var messageJson = GatewayJson.Serialize(message);
+        var submitted = SettlementLifecycle.Submit(now);
         var record = new SettlementRecord
         {
             HospitalCode = hospital.Code,
             HospitalSettlementId = dto.HospitalSettlementId!,
-            Status = SettlementStatus.Pending,
+            Status = submitted.State.Status,
             RequestHash = Convert.ToHexStringLower(SHA256.HashData(body)),
             HomeRegion = home.Value,
             TreatmentRegion = hospital.Region.Value,
@@ -130,9 +131,10 @@ public sealed class SubmitSettlementFunction(
                 $"Settlement id '{dto.HospitalSettlementId}' was first used on {stored.SubmittedAt:O} with a different body; use a new id for a new settlement.",
                 stored.SettlementId).ToResult();
         }
-        // A retry of a settlement still pending dispatches again: the first dispatch may have been lost with its
-        // process (the home side is idempotent, so a duplicate costs nothing).
-        if (created || stored!.Status == SettlementStatus.Pending) await dispatcher.DispatchAsync(stored!.RequestMessage, ct).ConfigureAwait(false);
+        // The lifecycle's work: a new settlement's evaluation is sent; a retry of one still pending sends it again (the first
+        // dispatch may have been lost with its process; the home side is idempotent, so a duplicate costs nothing).
+        var decision = created ? submitted : SettlementLifecycle.Decide(stored!.State(), new LifecycleEvent.SubmittedAgain(), now, transitions.Policy);
+        await transitions.DoAfterAsync(stored!, decision, ct).ConfigureAwait(false);
 
         return await waiter.RespondAsync(request, stored!, created, ct, listening).ConfigureAwait(false);
     }

@@ -1,123 +1,92 @@
 using Azure;
 using Gateway.Handler.Hosting;
 using Gateway.Handler.Intake;
+using Gateway.Handler.Lifecycle;
 using Gateway.Handler.Reference;
 using Gateway.Storage;
 
 namespace Gateway.Handler.Replies;
 
+/// <summary>What one sweep did.</summary>
+public sealed record SweepReport(int Redispatched, int Failed, int VoidsSent, int CancelsSent, int PostingsRepaired, int Deferred)
+{
+    public override string ToString() =>
+        $"sweep: {Redispatched} re-dispatched, {Failed} failed, {VoidsSent} voids sent, {CancelsSent} cancels sent, {PostingsRepaired} postings repaired, {Deferred} deferred";
+}
+
 /// <summary>
-/// Function SweepSettlements (timer): finishes what was started. A settlement pending past
-/// RedispatchAfterSeconds is re-dispatched (the home side is idempotent); past SettlementTimeoutSeconds it is
-/// failed with the reason, so nothing stays "pending" forever, and its home region is sent a <c>void</c> (failed is final:
-/// <see cref="SettlementFailure"/>). Owed work written with a transition is done here too: a void not yet confirmed is sent
-/// again (backing off), and a completed or cancelled settlement whose reply ran out of deliveries before its ledger posting
-/// is posted. All three are side rows of the hospital's partition (<c>~wait|</c> written with the pending settlement and
-/// deleted by its transition out of pending; <c>~void|</c> / <c>~post|</c> written by the transition that owes them), so they
-/// cannot be missed, and are deleted when done (only open work matches). The sweep reads them with one RowKey-range query per
-/// hospital partition (every hospital of <see cref="HospitalRegistry"/>), never the whole table: O(hospitals + open work).
+/// Function SweepSettlements (timer), an adapter: finishes what was started. It reads the work markers of each hospital
+/// partition (<see cref="SettlementStore.SweepAsync"/>: one RowKey-range query per hospital, never a table walk) and hands
+/// each to the lifecycle as an event: a pending settlement (<see cref="LifecycleEvent.PendingChecked"/>: re-dispatched with
+/// backoff and jitter, failed with its void owed past the timeout), an owed void or cancel (sent again, backing off), an
+/// owed posting (checked, and posted if its reply was lost). Sends per sweep are bounded
+/// (<see cref="MaxSendsPerSweep"/>): the rest waits for the next sweep, so a backlog is never handed to a slow queue all at once.
 /// </summary>
-public sealed class SweepSettlementsFunction(SettlementStore settlements, SettlementSignals signals, IReplyEffects effects, HandlerSettings settings, TimeProvider clock,
+public sealed class SweepSettlementsFunction(SettlementStore settlements, SettlementTransitions transitions, TimeProvider clock,
     HospitalRegistry hospitals, Dispatcher dispatcher, ILogger<SweepSettlementsFunction> log)
 {
-    public const int MaxDispatches = 3;
+    public const int MaxSendsPerSweep = 200;
 
     public async Task<InvocationResult> HandleAsync(CancellationToken ct)
     {
+        var report = await SweepAsync(ct).ConfigureAwait(false);
         var result = new InvocationResult();
-        var now = clock.GetUtcNow();
-        // Sent through the messaging port as they are found (a send that fails is owed still: the row stays, the next sweep retries).
-        async Task Send(string message)
-        {
-            if (!await dispatcher.DispatchAsync(message, ct).ConfigureAwait(false)) log.LogWarning("A sweep send failed; the next sweep retries it.");
-        }
-        int failed = 0, resent = 0, voids = 0, repaired = 0;
-        foreach (var hospital in hospitals.All.Select(h => h.Code).Order(StringComparer.Ordinal))
-        await foreach (var item in settlements.SweepAsync(hospital, now - settings.RedispatchAfter, now, ct).ConfigureAwait(false))
-        {
-            if (item is { Owed: var wait, Kind: SettlementStore.WaitPrefix })
-            {
-                // A settlement that was pending when its wait row was read: read it (it may have moved on meanwhile, or its
-                // wait row may be a leftover of a backfill that raced its transition: then the row goes).
-                SettlementRecord? s;
-                try
-                {
-                    s = await settlements.GetAsync(wait.HospitalCode, wait.HospitalSettlementId, ct).ConfigureAwait(false);
-                    if (s is not { Status: SettlementStatus.Pending })
-                    {
-                        await settlements.CompleteOwedAsync(wait.HospitalCode, wait.RowKey, ct).ConfigureAwait(false);
-                        continue;
-                    }
-                }
-                catch (RequestFailedException e)
-                {
-                    log.LogWarning("Pending settlement {Settlement} not checked ({Error}); the next sweep retries.", wait.SettlementId, e.Message);
-                    continue;
-                }
-                if (now - s.SubmittedAt > settings.SettlementTimeout)
-                {
-                    var reason = $"No reply from home region {s.HomeRegion} within {settings.SettlementTimeout.TotalSeconds:0} s (the request may have been dead-lettered).";
-                    var (updated, voidMessage) = await SettlementFailure.FailAsync(settlements, s.HospitalCode, s.HospitalSettlementId, reason, now, settings.RedispatchAfter, ct).ConfigureAwait(false);
-                    signals.Signal(s.SettlementId, updated);
-                    if (voidMessage is not null)
-                    {
-                        await Send(voidMessage).ConfigureAwait(false);
-                        voids++;
-                    }
-                    failed++;
-                }
-                else if (s.DispatchCount < MaxDispatches)
-                {
-                    var updated = await settlements.UpdateAsync(s.HospitalCode, s.HospitalSettlementId,
-                        c => c.Status == SettlementStatus.Pending ? c with { DispatchCount = c.DispatchCount + 1 } : null, ct).ConfigureAwait(false);
-                    if (updated?.Status != SettlementStatus.Pending) continue;
-                    await Send(s.RequestMessage).ConfigureAwait(false);
-                    resent++;
-                }
-            }
-            else if (item is { Owed: var w, Kind: SettlementStore.VoidPrefix })
-            {
-                // A void not confirmed (no "voided" reply yet): send it again, each time later.
-                try
-                {
-                    var f = await settlements.GetAsync(w.HospitalCode, w.HospitalSettlementId, ct).ConfigureAwait(false);
-                    if (f is not { Status: SettlementStatus.Failed } || SettlementFailure.VoidMessage(f, now) is not { } voidMessage)
-                    {
-                        await settlements.CompleteOwedAsync(w.HospitalCode, w.RowKey, ct).ConfigureAwait(false);
-                        continue;
-                    }
-                    await settlements.RescheduleVoidAsync(w, SettlementFailure.NextResend(now, settings.RedispatchAfter, w.Sends + 1), w.Sends + 1, ct).ConfigureAwait(false);
-                    await Send(voidMessage).ConfigureAwait(false);
-                    voids++;
-                    if (w.Sends >= 5) log.LogError("The void of failed settlement {Settlement} is still unconfirmed after {Sends} sends.", w.SettlementId, w.Sends);
-                }
-                catch (RequestFailedException e)
-                {
-                    log.LogWarning("Void of {Settlement} not re-sent ({Error}); the next sweep retries.", w.SettlementId, e.Message);
-                }
-            }
-            else if (item is { Owed: var p, Kind: SettlementStore.PostPrefix })
-            {
-                // A completed or cancelled settlement whose posting may have been lost with its reply message.
-                try
-                {
-                    var c = await settlements.GetAsync(p.HospitalCode, p.HospitalSettlementId, ct).ConfigureAwait(false);
-                    if (c is not null)
-                    {
-                        var before = result.Logs.Count;
-                        await effects.RepairAsync(c, result, ct).ConfigureAwait(false);
-                        if (result.Logs.Count != before) repaired++;
-                    }
-                    await settlements.CompleteOwedAsync(p.HospitalCode, p.RowKey, ct).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    log.LogWarning("Posting of {Settlement} not checked ({Error}); the next sweep retries.", p.SettlementId, e.Message);
-                }
-            }
-        }
-
-        result.Logs.Add($"sweep: {resent} re-dispatched, {failed} failed, {voids} voids sent, {repaired} postings repaired");
+        result.Logs.Add(report.ToString());
         return result;
     }
+
+    public async Task<SweepReport> SweepAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var policy = transitions.Policy;
+        int redispatched = 0, failed = 0, voids = 0, cancels = 0, repaired = 0, deferred = 0, sends = 0;
+        foreach (var hospital in hospitals.All.Select(h => h.Code).Order(StringComparer.Ordinal))
+        await foreach (var item in settlements.SweepAsync(hospital, now - policy.RedispatchAfter, now, ct).ConfigureAwait(false))
+        {
+            var owed = item.Owed;
+            LifecycleEvent e = item.Kind switch
+            {
+                SettlementStore.WaitPrefix => new LifecycleEvent.PendingChecked(Jitter(owed.SettlementId)),
+                SettlementStore.VoidPrefix => new LifecycleEvent.VoidDue(owed.Sends),
+                SettlementStore.CancelPrefix => new LifecycleEvent.CancelDue(owed.Sends),
+                _ => new LifecycleEvent.PostingDue(),
+            };
+            if (sends >= MaxSendsPerSweep && e is not LifecycleEvent.PostingDue)
+            {
+                deferred++;
+                continue;
+            }
+            try
+            {
+                var outcome = await transitions.ApplyAsync(owed.HospitalCode, owed.HospitalSettlementId, e, ct).ConfigureAwait(false);
+                if (outcome is null)
+                {
+                    await settlements.CompleteOwedAsync(owed.HospitalCode, owed.RowKey, ct).ConfigureAwait(false); // a marker without its settlement
+                    continue;
+                }
+                var after = outcome.Decision.After;
+                if (after.Any(w => w is Work.SendEvaluation)) { redispatched++; sends++; }
+                if (after.Any(w => w is Work.SendVoid)) { voids++; sends++; }
+                if (after.Any(w => w is Work.SendCancel)) { cancels++; sends++; }
+                if (outcome.Changed && outcome.Record.Status == SettlementStatus.Failed)
+                {
+                    failed++;
+                    log.LogError("Settlement {Settlement} failed: {Reason}", outcome.Record.SettlementId, outcome.Record.FailureReason);
+                }
+                if (after.Any(w => w is Work.RepairPostings)) repaired++;
+                if (e is LifecycleEvent.VoidDue { Sends: >= 5 } && after.Any(w => w is Work.SendVoid))
+                    log.LogError("The void of failed settlement {Settlement} is still unconfirmed after {Sends} sends.", owed.SettlementId, owed.Sends);
+                if (outcome.Callback is { } callback) await dispatcher.NotifyAsync(outcome.Record.SettlementId, outcome.Record.Status.Name(), callback, ct).ConfigureAwait(false);
+            }
+            catch (Exception x) when (x is RequestFailedException or InvalidOperationException or HttpRequestException or TimeoutException)
+            {
+                log.LogWarning("Owed work {Kind} of {Settlement} not done ({Error}); the next sweep retries.", item.Kind, owed.SettlementId, FailureText.Describe(x));
+            }
+        }
+        return new SweepReport(redispatched, failed, voids, cancels, repaired, deferred);
+    }
+
+    /// <summary>A settlement's own jitter in [0, 1): stable, so one sweep after another agree on when it is due.</summary>
+    public static double Jitter(string settlementId) =>
+        (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(settlementId))) >> 8) / (double)(1 << 24);
 }

@@ -458,8 +458,8 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
             query += " and " + TableClient.CreateQueryFilter($"(PartitionKey gt {pk} or (PartitionKey eq {pk} and RowKey gt {rk}))");
         }
         if (filter.Hospital is { Length: > 0 } hospital) query += " and " + TableClient.CreateQueryFilter($"HospitalCode eq {hospital}");
-        if (filter.From is { } d0) query += " and " + TableClient.CreateQueryFilter($"PostedAt ge {new DateTimeOffset(d0.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)}");
-        if (filter.To is { } d1) query += " and " + TableClient.CreateQueryFilter($"PostedAt lt {new DateTimeOffset(d1.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)}");
+        if (filter.From is { } d0) query += " and " + TableClient.CreateQueryFilter($"PostedAt ge {ChinaTime.StartOf(d0).ToUniversalTime()}");
+        if (filter.To is { } d1) query += " and " + TableClient.CreateQueryFilter($"PostedAt lt {ChinaTime.StartOf(d1.AddDays(1)).ToUniversalTime()}");
         if (filter.Reversal is { } reversal) query += " and " + TableClient.CreateQueryFilter($"Sequence eq {(reversal ? 1 : 0)}");
         var items = new List<PostedEntry>();
         TableEntity? last = null;

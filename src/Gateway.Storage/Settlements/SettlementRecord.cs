@@ -1,16 +1,7 @@
 using Azure;
+using Gateway.Domain;
 
 namespace Gateway.Storage;
-
-/// <summary>The lifecycle of a settlement as the hospital sees it.</summary>
-public static class SettlementStatus
-{
-    public const string Pending = "pending";
-    public const string Completed = "completed";
-    public const string Rejected = "rejected";
-    public const string Failed = "failed";
-    public const string Cancelled = "cancelled";
-}
 
 /// <summary>One settlement on the gateway side (table Settlements, PK hospital code, RK hospital settlement id).</summary>
 public sealed record SettlementRecord
@@ -18,7 +9,8 @@ public sealed record SettlementRecord
     public required string HospitalCode { get; init; }
     public required string HospitalSettlementId { get; init; }
     public string SettlementId => Keys.SettlementKey(HospitalCode, HospitalSettlementId);
-    public required string Status { get; init; }
+    /// <summary>Where it is in its lifecycle (Gateway.Domain.SettlementLifecycle); stored by its name.</summary>
+    public required Gateway.Domain.SettlementStatus Status { get; init; }
     /// <summary>SHA-256 of the canonical request body: same id + other body is a conflict.</summary>
     public required string RequestHash { get; init; }
     public required string HomeRegion { get; init; }
@@ -43,4 +35,35 @@ public sealed record SettlementRecord
     public DateTimeOffset? CancelledAt { get; init; }
     public int DispatchCount { get; init; }
     public ETag ETag { get; init; }
+}
+
+public static class SettlementRecordLifecycle
+{
+    /// <summary>The lifecycle's view of the record.</summary>
+    public static SettlementState State(this SettlementRecord r) => new()
+    {
+        Status = r.Status,
+        SubmittedAt = r.SubmittedAt,
+        CompletedAt = r.CompletedAt,
+        CancelledAt = r.CancelledAt,
+        CancelReason = r.CancelReason,
+        FailureReason = r.FailureReason,
+        RejectionCode = r.RejectionCode,
+        RejectionDetail = r.RejectionDetail,
+        Redispatches = r.DispatchCount,
+        Voidable = r.RequestMessage.Length > 0,
+    };
+
+    /// <summary>The record in the lifecycle's new state (everything else, the request and the outcome, as it was).</summary>
+    public static SettlementRecord With(this SettlementRecord r, SettlementState s) => r with
+    {
+        Status = s.Status,
+        CompletedAt = s.CompletedAt,
+        CancelledAt = s.CancelledAt,
+        CancelReason = s.CancelReason,
+        FailureReason = s.FailureReason,
+        RejectionCode = s.RejectionCode,
+        RejectionDetail = s.RejectionDetail,
+        DispatchCount = s.Redispatches,
+    };
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Gateway.Domain;
 
 namespace Gateway.Storage;
 
@@ -25,7 +26,7 @@ public enum CreateOutcome
 /// (<c>~post|…</c>, <c>~void|…</c>, <c>~wait|…</c>), so that a nonce commits with the settlement it creates, the index with
 /// the transition that posts, and the sweep's work with what causes it. Every settlement query excludes them.
 /// </summary>
-public sealed class SettlementStore(GatewayStorage storage)
+public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock = null)
 {
     private readonly TableClient _table = storage.Table(GatewayStorage.SettlementsTable);
     private readonly RecentRecords _recent = new(2048);
@@ -117,13 +118,14 @@ public sealed class SettlementStore(GatewayStorage storage)
     /// as it is (the transition has already happened: replays change nothing). The first attempt starts from the record
     /// this process last wrote or read (no read when it is still current: the write's ETag check proves it); a 412, or a
     /// change that decides "nothing to do" on a remembered record, re-reads the table and decides again.
-    /// <paramref name="alongside"/> returns rows of the same partition (a RowKey from <see cref="SideRows"/> on) to upsert
-    /// in the same entity-group transaction as the transition, e.g. the ledger index of a posting it causes. A transition out
-    /// of pending also deletes the settlement's <see cref="WaitPrefix"/> row in that transaction; a settlement stored before
-    /// those rows existed has none (the delete would fail the transaction with 404), so then the transition is written without it.
+    /// <paramref name="owed"/> returns the lifecycle's work to write in the same entity-group transaction as the transition
+    /// (<see cref="Decision.WithTransition"/>): the owed void, cancel and posting rows (with the ledger index rows of the
+    /// posting), and <see cref="Work.StopTrackingPending"/>, the delete of the settlement's <see cref="WaitPrefix"/> row. A
+    /// settlement stored before those rows existed has none (the delete would fail the transaction with 404), so then the
+    /// transition is written without it. Without <paramref name="owed"/>, a transition out of pending deletes the wait row.
     /// </summary>
     public async Task<SettlementRecord?> UpdateAsync(string hospitalCode, string hospitalSettlementId, Func<SettlementRecord, SettlementRecord?> change, CancellationToken ct,
-        Func<SettlementRecord, SettlementRecord, IReadOnlyList<TableEntity>>? alongside = null)
+        Func<SettlementRecord, SettlementRecord, IReadOnlyList<Work>>? owed = null)
     {
         var current = _recent.Get(Keys.SettlementKey(hospitalCode, hospitalSettlementId));
         var fresh = false;
@@ -143,10 +145,13 @@ public sealed class SettlementStore(GatewayStorage storage)
                 current = null; // remembered, maybe stale: "nothing to do" is decided on the stored row only
                 continue;
             }
-            var leavesPending = current.Status == SettlementStatus.Pending && next.Status != SettlementStatus.Pending && !waitRowMissing;
+            var work = owed?.Invoke(current, next);
+            var leavesPending = !waitRowMissing && (work is null
+                ? current.Status == SettlementStatus.Pending && next.Status != SettlementStatus.Pending
+                : work.Any(w => w is Work.StopTrackingPending));
             try
             {
-                var extra = alongside?.Invoke(current, next) ?? [];
+                var extra = work is null ? [] : RowsOwed(next, work);
                 ETag etag;
                 if (extra.Count == 0 && !leavesPending)
                 {
@@ -155,9 +160,7 @@ public sealed class SettlementStore(GatewayStorage storage)
                 }
                 else
                 {
-                    if (extra.Any(e => e.PartitionKey != hospitalCode || string.CompareOrdinal(e.RowKey, SideRows) < 0))
-                        throw new ArgumentException("Rows written alongside a settlement are side rows of its own partition.", nameof(alongside));
-                    var actions = new List<TableTransactionAction>(extra.Count + 1) { new(TableTransactionActionType.UpdateReplace, ToEntity(next), current.ETag) };
+                    var actions = new List<TableTransactionAction>(extra.Count + 2) { new(TableTransactionActionType.UpdateReplace, ToEntity(next), current.ETag) };
                     actions.AddRange(extra.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)));
                     if (leavesPending) actions.Add(new(TableTransactionActionType.Delete, new TableEntity(hospitalCode, WaitPrefix + hospitalSettlementId), ETag.All));
                     var response = await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
@@ -181,6 +184,29 @@ public sealed class SettlementStore(GatewayStorage storage)
         }
     }
 
+    /// <summary>The side rows (of the settlement's own partition) that the owed work of a transition writes with it.</summary>
+    private static List<TableEntity> RowsOwed(SettlementRecord after, IReadOnlyList<Work> work)
+    {
+        var rows = new List<TableEntity>();
+        foreach (var w in work)
+        {
+            switch (w)
+            {
+                case Work.OweVoid v: rows.Add(VoidEntity(after.HospitalCode, after.HospitalSettlementId, v.Due, v.Sends)); break;
+                case Work.OweCancel c: rows.Add(CancelEntity(after.HospitalCode, after.HospitalSettlementId, c.Due, c.Sends)); break;
+                case Work.OwePosting p:
+                    rows.AddRange(SettlementPostings.IndexRows(after, p.Entry));
+                    rows.Add(PostEntity(after.HospitalCode, after.HospitalSettlementId, p.Due));
+                    break;
+                case Work.StopTrackingPending: break; // the wait row's delete, above
+                default: throw new ArgumentException($"{w.GetType().Name} is not written with a transition.", nameof(work));
+            }
+        }
+        if (rows.Any(e => e.PartitionKey != after.HospitalCode || string.CompareOrdinal(e.RowKey, SideRows) < 0))
+            throw new ArgumentException("Rows written alongside a settlement are side rows of its own partition.", nameof(work));
+        return rows;
+    }
+
     // ---- Work the sweep owes a settlement (side rows written in the same transaction as the transition that causes them) ----
 
     /// <summary>
@@ -189,6 +215,12 @@ public sealed class SettlementStore(GatewayStorage storage)
     /// </summary>
     public const string VoidPrefix = "~void|";
 
+    /// <summary>
+    /// <c>~revk|{id}</c>: the hospital asked to cancel (撤销) the completed settlement; the cancel is sent to the home region until
+    /// it answers (<c>cancelled</c> or <c>cancelRejected</c>). <c>Due</c> and <c>Sends</c> as for voids.
+    /// </summary>
+    public const string CancelPrefix = "~revk|";
+
     /// <summary><c>~post|{id}</c>: the settlement reached completed (or cancelled); its ledger posting is checked and repaired after <c>Due</c>
     /// (the reply deletes it once its posting succeeded, so the sweep only meets postings that were lost).</summary>
     public const string PostPrefix = "~post|";
@@ -196,7 +228,7 @@ public sealed class SettlementStore(GatewayStorage storage)
     /// <summary>
     /// <c>~wait|{id}</c>: the settlement is pending (waiting for its home region's reply); written with the settlement, deleted by
     /// the transition out of pending. <c>SubmittedAt</c> is the settlement's: the sweep re-dispatches or fails it from then on.
-    /// The three work prefixes sort next to each other (<c>~post|</c> &lt; <c>~void|</c> &lt; <c>~wait|</c>, no other side row
+    /// The four work prefixes sort next to each other (<c>~post|</c> &lt; <c>~revk|</c> &lt; <c>~void|</c> &lt; <c>~wait|</c>, no other side row
     /// between them), so one RowKey range per hospital partition holds all the sweep's work.
     /// </summary>
     public const string WaitPrefix = "~wait|";
@@ -211,6 +243,9 @@ public sealed class SettlementStore(GatewayStorage storage)
 
     public static TableEntity VoidEntity(string hospitalCode, string hospitalSettlementId, DateTimeOffset due, int sends) =>
         new(hospitalCode, VoidPrefix + hospitalSettlementId) { ["Due"] = due, ["Sends"] = sends };
+
+    public static TableEntity CancelEntity(string hospitalCode, string hospitalSettlementId, DateTimeOffset due, int sends) =>
+        new(hospitalCode, CancelPrefix + hospitalSettlementId) { ["Due"] = due, ["Sends"] = sends };
 
     public static TableEntity PostEntity(string hospitalCode, string hospitalSettlementId, DateTimeOffset due) =>
         new(hospitalCode, PostPrefix + hospitalSettlementId) { ["Due"] = due };
@@ -244,6 +279,7 @@ public sealed class SettlementStore(GatewayStorage storage)
                 continue;
             }
             var prefix = e.RowKey.StartsWith(VoidPrefix, StringComparison.Ordinal) ? VoidPrefix
+                : e.RowKey.StartsWith(CancelPrefix, StringComparison.Ordinal) ? CancelPrefix
                 : e.RowKey.StartsWith(PostPrefix, StringComparison.Ordinal) ? PostPrefix
                 : e.RowKey.StartsWith(WaitPrefix, StringComparison.Ordinal) ? WaitPrefix : null;
             if (prefix is null) continue;
@@ -264,19 +300,24 @@ public sealed class SettlementStore(GatewayStorage storage)
     public async Task<int> BackfillWaitRowsAsync(string hospitalCode, CancellationToken ct)
     {
         var n = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hospitalCode} and RowKey lt {SideRows} and Status eq {SettlementStatus.Pending}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {hospitalCode} and RowKey lt {SideRows} and Status eq {SettlementStatus.Pending.Name()}");
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, select: ["RowKey", "SubmittedAt"], cancellationToken: ct).ConfigureAwait(false))
         {
             await _table.UpsertEntityAsync(WaitEntity(hospitalCode, e.RowKey, e.GetDateTimeOffset("SubmittedAt") ?? default), TableUpdateMode.Replace, ct).ConfigureAwait(false);
             n++;
         }
-        await _table.UpsertEntityAsync(new TableEntity(hospitalCode, WaitBackfilled) { ["At"] = DateTimeOffset.UtcNow }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        await _table.UpsertEntityAsync(new TableEntity(hospitalCode, WaitBackfilled) { ["At"] = (clock ?? TimeProvider.System).GetUtcNow() }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
         return n;
     }
 
-    /// <summary>Reschedules a void (it was sent again); unconditional: the row only says "still owed".</summary>
-    public async Task RescheduleVoidAsync(OwedWork w, DateTimeOffset due, int sends, CancellationToken ct) =>
-        await _table.UpsertEntityAsync(VoidEntity(w.HospitalCode, w.HospitalSettlementId, due, sends), TableUpdateMode.Replace, ct).ConfigureAwait(false);
+    /// <summary>Reschedules an owed void or cancel (it was sent again); unconditional: the row only says "still owed".</summary>
+    public async Task RescheduleAsync(string hospitalCode, string hospitalSettlementId, Work owed, CancellationToken ct) =>
+        await _table.UpsertEntityAsync(owed switch
+        {
+            Work.OweVoid v => VoidEntity(hospitalCode, hospitalSettlementId, v.Due, v.Sends),
+            Work.OweCancel c => CancelEntity(hospitalCode, hospitalSettlementId, c.Due, c.Sends),
+            _ => throw new ArgumentException($"{owed.GetType().Name} is not rescheduled.", nameof(owed)),
+        }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
 
     /// <summary>The work is done: removes the row (already gone is fine).</summary>
     public async Task CompleteOwedAsync(string hospitalCode, string rowKey, CancellationToken ct)
@@ -300,7 +341,7 @@ public sealed class SettlementStore(GatewayStorage storage)
     /// <summary>Settlements still pending that were submitted before <paramref name="before"/> (the sweep).</summary>
     public async IAsyncEnumerable<SettlementRecord> PendingBeforeAsync(DateTimeOffset before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var filter = TableClient.CreateQueryFilter($"RowKey lt {SideRows} and Status eq {SettlementStatus.Pending} and SubmittedAt lt {before}");
+        var filter = TableClient.CreateQueryFilter($"RowKey lt {SideRows} and Status eq {SettlementStatus.Pending.Name()} and SubmittedAt lt {before}");
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false)) yield return FromEntity(e);
     }
 
@@ -318,7 +359,7 @@ public sealed class SettlementStore(GatewayStorage storage)
     {
         var e = new TableEntity(r.HospitalCode, r.HospitalSettlementId)
         {
-            ["Status"] = r.Status,
+            ["Status"] = r.Status.Name(),
             ["RequestHash"] = r.RequestHash,
             ["HomeRegion"] = r.HomeRegion,
             ["TreatmentRegion"] = r.TreatmentRegion,
@@ -347,7 +388,7 @@ public sealed class SettlementStore(GatewayStorage storage)
     {
         HospitalCode = e.PartitionKey,
         HospitalSettlementId = e.RowKey,
-        Status = e.GetString("Status"),
+        Status = SettlementStatuses.Parse(e.GetString("Status")),
         RequestHash = e.GetString("RequestHash"),
         HomeRegion = e.GetString("HomeRegion"),
         TreatmentRegion = e.GetString("TreatmentRegion"),

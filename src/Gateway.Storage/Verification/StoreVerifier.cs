@@ -105,7 +105,7 @@ public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCo
         var byKey = journals.GroupBy(j => j.SettlementKey).ToDictionary(g => g.Key, g => g.Select(j => j.Sequence).OrderBy(s => s).ToList());
         var settlementViolations = new List<string>();
         var settled = 0;
-        var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
+        var statuses = new Dictionary<string, SettlementStatus>(StringComparer.Ordinal);
         var pending = 0;
         await foreach (var s in new SettlementStore(storage).AllAsync(ct).ConfigureAwait(false))
         {
@@ -119,7 +119,7 @@ public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCo
                 _ => new List<int>(),
             };
             if (s.Status is SettlementStatus.Completed or SettlementStatus.Cancelled) settled++;
-            if (!seqs.SequenceEqual(expected)) settlementViolations.Add($"{s.SettlementId} is {s.Status} with journals [{string.Join(",", seqs)}]");
+            if (!seqs.SequenceEqual(expected)) settlementViolations.Add($"{s.SettlementId} is {s.Status.Name()} with journals [{string.Join(",", seqs)}]");
         }
         foreach (var key in byKey.Keys.Where(k => !statuses.ContainsKey(k))) settlementViolations.Add($"journal for unknown settlement {key}");
 
@@ -133,9 +133,9 @@ public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCo
             // Applied at home ⇒ completed (or cancelled) at the gateway; pending is a reply in flight. Failed is final: its
             // marker must be voided (reversed, or a tombstone) or absent, never applied.
             appliedMarkers++;
-            var status = statuses.GetValueOrDefault(marker.SettlementKey);
+            SettlementStatus? status = statuses.TryGetValue(marker.SettlementKey, out var known) ? known : null;
             if (status is not (SettlementStatus.Completed or SettlementStatus.Cancelled or SettlementStatus.Pending))
-                markerViolations.Add($"{partition}: settlement {marker.SettlementKey} is applied at home but {status ?? "unknown"} at the gateway");
+                markerViolations.Add($"{partition}: settlement {marker.SettlementKey} is applied at home but {status?.Name() ?? "unknown"} at the gateway");
             if (marker.DeltaJson.Length == 0) continue;
             var delta = GatewayJson.Deserialize<AccumulatorDeltaDto>(marker.DeltaJson).ToDomain();
             var k = (partition, delta.Year);

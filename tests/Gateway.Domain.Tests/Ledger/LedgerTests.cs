@@ -103,7 +103,9 @@ public sealed class LedgerTests
     public void Clearing_periods_are_calendar_months()
     {
         Assert.Equal(new ClearingPeriod(2027, 1), new ClearingPeriod(2026, 12).Next());
-        Assert.Equal("2026-05", ClearingPeriod.Of(new DateTimeOffset(2026, 5, 31, 23, 59, 59, TimeSpan.Zero)).ToString());
+        // China calendar months: 23:59:59 UTC on 31 May is 07:59:59 on 1 June in Beijing (ChinaTimeTests has the boundary).
+        Assert.Equal("2026-06", ClearingPeriod.Of(new DateTimeOffset(2026, 5, 31, 23, 59, 59, TimeSpan.Zero)).ToString());
+        Assert.Equal("2026-05", ClearingPeriod.Of(new DateTimeOffset(2026, 5, 31, 23, 59, 59, TimeSpan.FromHours(8))).ToString());
         Assert.False(ClearingPeriod.TryParse("2026-13", out _));
     }
 }

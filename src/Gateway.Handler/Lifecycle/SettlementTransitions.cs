@@ -1,0 +1,138 @@
+using Gateway.Contracts;
+using Gateway.Handler.Intake;
+using Gateway.Handler.Replies;
+using Gateway.Messaging;
+using Gateway.Storage;
+
+namespace Gateway.Handler.Lifecycle;
+
+/// <summary>What one lifecycle event did to a settlement: the record as stored, the decision, and the callback it owes (if any).</summary>
+public sealed record TransitionOutcome(SettlementRecord Record, Decision Decision, string? Callback)
+{
+    public bool Changed => Decision.Changed;
+    public LifecycleRefusal Refusal => Decision.Refusal;
+}
+
+/// <summary>
+/// The adapter between <see cref="SettlementLifecycle"/> and the stores and queues: reads the settlement, decides with the
+/// lifecycle, writes the new state with the work owed in its transaction (<see cref="SettlementStore.UpdateAsync"/>), then does
+/// the work owed after it, in order: sends (through <see cref="Dispatcher"/>), postings (<see cref="SettlementPostings"/>),
+/// markers removed, waiters woken. Every step is idempotent, so a redelivered message or a second sweep does it again safely.
+/// The hospital's callback is returned, not sent: a queue-triggered function puts it on its output binding, others send it
+/// through the messaging port (<see cref="Dispatcher.NotifyAsync"/>).
+/// </summary>
+public sealed class SettlementTransitions(SettlementStore settlements, SettlementPostings postings, Dispatcher dispatcher, SettlementSignals signals,
+    ClaimCheck claims, LifecyclePolicy policy, TimeProvider clock, ILogger<SettlementTransitions> log)
+{
+    public LifecyclePolicy Policy => policy;
+
+    /// <summary>
+    /// Applies <paramref name="e"/> to the stored settlement; null when there is none. <paramref name="payload"/> adds what
+    /// the event carries (the home region's outcome) to a record the decision changed.
+    /// </summary>
+    public async Task<TransitionOutcome?> ApplyAsync(string hospitalCode, string hospitalSettlementId, LifecycleEvent e, CancellationToken ct,
+        Func<SettlementRecord, Decision, SettlementRecord>? payload = null)
+    {
+        var now = clock.GetUtcNow();
+        Decision? decision = null;
+        var stored = await settlements.UpdateAsync(hospitalCode, hospitalSettlementId, current =>
+            {
+                decision = SettlementLifecycle.Decide(current.State(), e, now, policy);
+                if (!decision.Changed) return null;
+                var next = current.With(decision.State);
+                return payload is null ? next : payload(next, decision);
+            }, ct,
+            (_, _) => decision!.WithTransition).ConfigureAwait(false);
+        if (stored is null) return null;
+        return await DoAfterAsync(stored, decision!, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Does the work a decision owes once its state is stored, in order; the callback owed, if any, is returned.</summary>
+    public async Task<TransitionOutcome> DoAfterAsync(SettlementRecord s, Decision decision, CancellationToken ct)
+    {
+        string? callback = null;
+        foreach (var work in decision.After)
+        {
+            switch (work)
+            {
+                case Work.SendEvaluation:
+                    await dispatcher.DispatchAsync(s.RequestMessage, ct).ConfigureAwait(false);
+                    break;
+                case Work.SendCancel when LifecycleMessages.Cancel(s, clock.GetUtcNow()) is { } cancel:
+                    await dispatcher.DispatchAsync(cancel, ct).ConfigureAwait(false);
+                    break;
+                case Work.SendVoid when LifecycleMessages.Void(s, clock.GetUtcNow()) is { } voidMessage:
+                    await dispatcher.DispatchAsync(voidMessage, ct).ConfigureAwait(false);
+                    break;
+                case Work.SendCancel or Work.SendVoid:
+                    log.LogError("Settlement {Settlement} holds no valid request: its {Work} cannot be built.", s.SettlementId, work.GetType().Name);
+                    break;
+                case Work.OweVoid or Work.OweCancel:
+                    await settlements.RescheduleAsync(s.HospitalCode, s.HospitalSettlementId, work, ct).ConfigureAwait(false);
+                    break;
+                case Work.Post p:
+                    await postings.PostAsync(s, p.Entry, ct).ConfigureAwait(false);
+                    break;
+                case Work.RepairPostings:
+                    if (await postings.RepairAsync(s, ct).ConfigureAwait(false)) log.LogWarning("The posting of {Settlement} was repaired by the sweep.", s.SettlementId);
+                    break;
+                case Work.DiscardPosting:
+                    await settlements.CompleteOwedAsync(s.HospitalCode, SettlementStore.PostPrefix + s.HospitalSettlementId, ct).ConfigureAwait(false);
+                    break;
+                case Work.DiscardVoid:
+                    await settlements.CompleteOwedAsync(s.HospitalCode, SettlementStore.VoidPrefix + s.HospitalSettlementId, ct).ConfigureAwait(false);
+                    break;
+                case Work.DiscardCancel:
+                    await settlements.CompleteOwedAsync(s.HospitalCode, SettlementStore.CancelPrefix + s.HospitalSettlementId, ct).ConfigureAwait(false);
+                    break;
+                case Work.StopTrackingPending:
+                    await settlements.CompleteOwedAsync(s.HospitalCode, SettlementStore.WaitPrefix + s.HospitalSettlementId, ct).ConfigureAwait(false);
+                    break;
+                case Work.WakeWaiters:
+                    signals.Signal(s.SettlementId, s);
+                    break;
+                case Work.NotifyHospital when s.CallbackUrl is { } url:
+                    callback = await claims.WrapAsync(GatewayJson.Serialize(new CallbackMessage
+                    {
+                        SettlementId = s.SettlementId,
+                        HospitalCode = s.HospitalCode,
+                        Url = url,
+                        Body = GatewayJson.Serialize(SettlementView.From(s)),
+                    }), ct).ConfigureAwait(false);
+                    break;
+                case Work.NotifyHospital:
+                    break;
+                default:
+                    throw new InvalidOperationException($"{work.GetType().Name} is not work done after a transition.");
+            }
+        }
+        return new TransitionOutcome(s, decision, callback);
+    }
+}
+
+/// <summary>The messages the lifecycle sends besides the stored evaluation: the void and the cancel, built from it.</summary>
+public static class LifecycleMessages
+{
+    /// <summary>The void for a settlement (its dispatched request with kind void), or null when it never had a valid request.</summary>
+    public static string? Void(SettlementRecord s, DateTimeOffset now) =>
+        Original(s) is { } original ? GatewayJson.Serialize(original with { Kind = EvaluationRequestMessage.Void, CancelReason = null, SentAt = now }) : null;
+
+    /// <summary>The cancel (撤销) the hospital asked for, with its reason.</summary>
+    public static string? Cancel(SettlementRecord s, DateTimeOffset now) =>
+        Original(s) is { } original && s.CancelReason is { } reason
+            ? GatewayJson.Serialize(original with { Kind = EvaluationRequestMessage.Cancel, CancelReason = reason, SentAt = now })
+            : null;
+
+    private static EvaluationRequestMessage? Original(SettlementRecord s)
+    {
+        try
+        {
+            var original = GatewayJson.Deserialize<EvaluationRequestMessage>(s.RequestMessage);
+            return original.Encounter is null || original.SettlementId != s.SettlementId ? null : original;
+        }
+        catch (Newtonsoft.Json.JsonException)
+        {
+            return null;
+        }
+    }
+}
