@@ -44,6 +44,7 @@ services.AddSingleton(sp => new LedgerStore(sp.GetRequiredService<GatewayStorage
 services.AddSingleton<SettlementPostings>();
 services.AddSingleton(new LifecyclePolicy(settings.RedispatchAfter, settings.SettlementTimeout));
 services.AddSingleton<Gateway.Handler.Lifecycle.SettlementTransitions>();
+services.AddSingleton<Gateway.Handler.Lifecycle.SettlementIntake>();
 services.AddSingleton<CancelSettlementFunction>();
 services.AddSingleton<ReconcileFunction>();
 services.AddSingleton<ListSettlementsFunction>();

@@ -117,7 +117,7 @@ public sealed class HospitalApiTests(GatewayHost host)
             ids.Add(id);
             using var r = await h.SubmitAsync(Requests.SpecA(id), 15);
         }
-        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var today = ChinaTime.DateOf(DateTimeOffset.UtcNow).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture); // reconciliation days are China days
         // Another hospital's settlement today, which H440300003 must never see.
         var foreign = Requests.NewId("list-other");
         using (var r = await Shenzhen.SubmitAsync(Requests.SpecA(foreign), 15)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Gateway.Contracts;
 using Gateway.Domain;
+using Gateway.Handler.Lifecycle;
 using Gateway.Handler.Problems;
 using Gateway.Handler.Reference;
 using Gateway.Handler.Security;
@@ -19,8 +20,7 @@ public sealed class SubmitSettlementFunction(
     HospitalAuthenticator auth,
     CatalogRegistry catalogs,
     RulePackSet packs,
-    SettlementStore settlements,
-    Lifecycle.SettlementTransitions transitions,
+    SettlementIntake intake,
     SettlementWaiter waiter,
     MemberStore members,
     CallbackPolicy callbacks,
@@ -102,12 +102,11 @@ public sealed class SubmitSettlementFunction(
             SentAt = now,
         };
         var messageJson = GatewayJson.Serialize(message);
-        var submitted = SettlementLifecycle.Submit(now);
         var record = new SettlementRecord
         {
             HospitalCode = hospital.Code,
             HospitalSettlementId = dto.HospitalSettlementId!,
-            Status = submitted.State.Status,
+            Status = SettlementStatus.Pending,
             RequestHash = Convert.ToHexStringLower(SHA256.HashData(body)),
             HomeRegion = home.Value,
             TreatmentRegion = hospital.Region.Value,
@@ -121,22 +120,18 @@ public sealed class SubmitSettlementFunction(
 
         // Listen before the settlement exists: the reply's signal (carrying the record) cannot come before the listener.
         using var listening = SettlementWaiter.RequestedWait(request) > TimeSpan.Zero ? waiter.Listen(settlementKey) : null;
-        var (outcome, stored) = await settlements.CreateAsync(record, nonce.Nonce, ct).ConfigureAwait(false);
+        var (outcome, stored) = await intake.RecordAsync(record, nonce.Nonce, ct).ConfigureAwait(false);
         nonce.Spent = true; // by the creating transaction, or on its own (CreateAsync), or found used before
-        if (outcome == CreateOutcome.NonceReplayed) return HospitalAuthenticator.Replayed().ToResult();
-        var created = outcome == CreateOutcome.Created;
-        if (!created && stored!.RequestHash != record.RequestHash)
+        switch (outcome)
         {
-            return Problems.Problems.Conflict(
-                $"Settlement id '{dto.HospitalSettlementId}' was first used on {stored.SubmittedAt:O} with a different body; use a new id for a new settlement.",
-                stored.SettlementId).ToResult();
+            case IntakeResult.NonceReplayed:
+                return HospitalAuthenticator.Replayed().ToResult();
+            case IntakeResult.Conflict:
+                return Problems.Problems.Conflict(
+                    $"Settlement id '{dto.HospitalSettlementId}' was first used on {stored!.SubmittedAt:O} with a different body; use a new id for a new settlement.",
+                    stored.SettlementId).ToResult();
         }
-        // The lifecycle's work: a new settlement's evaluation is sent; a retry of one still pending sends it again (the first
-        // dispatch may have been lost with its process; the home side is idempotent, so a duplicate costs nothing).
-        var decision = created ? submitted : SettlementLifecycle.Decide(stored!.State(), new LifecycleEvent.SubmittedAgain(), now, transitions.Policy);
-        await transitions.DoAfterAsync(stored!, decision, ct).ConfigureAwait(false);
-
-        return await waiter.RespondAsync(request, stored!, created, ct, listening).ConfigureAwait(false);
+        return await waiter.RespondAsync(request, stored!, outcome == IntakeResult.Created, ct, listening).ConfigureAwait(false);
     }
 
     /// <summary>

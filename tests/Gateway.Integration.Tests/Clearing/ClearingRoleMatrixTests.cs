@@ -113,7 +113,7 @@ public sealed class ClearingRoleMatrixTests(RoleMatrixGatewayHost host) : IClass
     {
         var id = Requests.NewId("matrix");
         using (var r = await G.Hospital("H440300001").SubmitAsync(Requests.SpecA(id), 15)) Assert.Equal(HttpStatusCode.Created, r.StatusCode);
-        var period = DateTime.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var period = ClearingPeriod.Of(DateTimeOffset.UtcNow).ToString(); // China months
         using var close = new HttpRequestMessage(HttpMethod.Post, $"api/v1/clearing/periods/{period}/close");
         close.Headers.Authorization = Basic("closer", "closer-demo");
         using (var r = await G.Http.SendAsync(close)) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
@@ -124,7 +124,7 @@ public sealed class ClearingRoleMatrixTests(RoleMatrixGatewayHost host) : IClass
     public async Task Every_route_answers_every_user_as_the_role_table_says()
     {
         var settlement = await SetUpAsync();
-        var period = DateTime.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        var period = ClearingPeriod.Of(DateTimeOffset.UtcNow).ToString(); // China months
         var failures = new List<string>();
         var row = 0;
         foreach (var (method, _, pathTemplate, bodyTemplate, expected) in Matrix)

@@ -72,7 +72,7 @@ public sealed class ClearingApiTests(GatewayHost host)
         Assert.Equal(2, journals);
 
         // A hospital reconciles: the gateway's completed settlements (the cancelled one excluded) against its books.
-        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var today = ChinaTime.DateOf(DateTimeOffset.UtcNow).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture); // China days
         using var recon = await hospital.SendAsync(HttpMethod.Post, "/api/v1/reconciliations",
             JObject.FromObject(new { from = today, to = today, count = 3, total = "21626.40", fund = "6737.40", cash = "14889.00",
                 settlements = new[] { new { hospitalSettlementId = ids[0], total = "7208.80", fund = "2245.80", cash = "4963.00" }, new { hospitalSettlementId = "not-ours", total = "1.00", fund = "0.00", cash = "1.00" } } }).ToString());

@@ -95,8 +95,8 @@ public sealed class ClearingRulesTests(ClearingGatewayHost host) : IClassFixture
         Assert.Equal(new[] { $"{a1}/0", $"{a2}/0", $"{a2}/1" }.OrderBy(x => x, StringComparer.Ordinal), Keys(await Listing("&hospital=H440300001", 1)));
         Assert.Equal([$"{a2}/1"], Keys(await Listing("&status=reversal", 2)));
         Assert.Equal(Keys(items.Where(x => !(bool)x["reversal"]!)), Keys(await Listing("&status=posted", 2)));
-        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var tomorrow = DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var today = ChinaTime.DateOf(DateTimeOffset.UtcNow).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture); // China days
+        var tomorrow = ChinaTime.DateOf(DateTimeOffset.UtcNow).AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         Assert.Equal(Keys(items), Keys(await Listing($"&from={today}&to={tomorrow}", 3)));
         Assert.Empty(await Listing($"&from={tomorrow}", 3));
         var b1Total = D(items.Single(x => (string)x["hospital"]! == "H440300002")["funds"]!["total"]!);
@@ -116,8 +116,7 @@ public sealed class ClearingRulesTests(ClearingGatewayHost host) : IClassFixture
         Assert.Single(((string)filteredCsv!).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1));
 
         // --- Close: never a period that has not started; the current one early, by the closing role.
-        var current = DateTime.UtcNow;
-        var next = new DateTime(current.Year, current.Month, 1).AddMonths(1).ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        var next = ClearingPeriod.Of(DateTimeOffset.UtcNow).Next().ToString(); // periods are China months
         foreach (var future in new[] { next, "2099-01" })
         {
             var (status, problem, type) = await Call(HttpMethod.Post, $"/periods/{future}/close", "closer");
