@@ -26,6 +26,12 @@ public sealed class SettlementTransitions(SettlementStore settlements, Settlemen
 {
     public LifecyclePolicy Policy => policy;
 
+    /// <summary>The lifecycle's decision function: <see cref="SettlementLifecycle.Decide"/>; the simulator's planted-bug tests replace it.</summary>
+    internal Func<SettlementState, LifecycleEvent, DateTimeOffset, LifecyclePolicy, Decision> Decide { get; init; } = SettlementLifecycle.Decide;
+
+    /// <summary>A planted bug for the simulator's tests: post the journal before the transition is stored.</summary>
+    internal bool PlantPostBeforeTransition { get; init; }
+
     /// <summary>
     /// Applies <paramref name="e"/> to the stored settlement; null when there is none. <paramref name="payload"/> adds what
     /// the event carries (the home region's outcome) to a record the decision changed.
@@ -35,9 +41,15 @@ public sealed class SettlementTransitions(SettlementStore settlements, Settlemen
     {
         var now = clock.GetUtcNow();
         Decision? decision = null;
+        if (PlantPostBeforeTransition && await settlements.GetAsync(hospitalCode, hospitalSettlementId, ct).ConfigureAwait(false) is { } before)
+        {
+            var early = Decide(before.State(), e, now, policy);
+            if (early.Changed && early.After.Contains(new Work.Post(Posting.Journal)))
+                await postings.PostAsync(payload is null ? before.With(early.State) : payload(before.With(early.State), early), Posting.Journal, ct).ConfigureAwait(false);
+        }
         var stored = await settlements.UpdateAsync(hospitalCode, hospitalSettlementId, current =>
             {
-                decision = SettlementLifecycle.Decide(current.State(), e, now, policy);
+                decision = Decide(current.State(), e, now, policy);
                 if (!decision.Changed) return null;
                 var next = current.With(decision.State);
                 return payload is null ? next : payload(next, decision);

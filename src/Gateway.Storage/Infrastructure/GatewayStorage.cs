@@ -30,6 +30,13 @@ public sealed class GatewayStorage
         Service = new TableServiceClient(connectionString, options);
     }
 
+    /// <summary>Over a given service client (the simulator's in-memory tables); round-trips are counted by that client, if at all.</summary>
+    public GatewayStorage(TableServiceClient service, StorageRoundTripCounter? counter = null)
+    {
+        Counter = counter ?? new StorageRoundTripCounter();
+        Service = service;
+    }
+
     public StorageRoundTripCounter Counter { get; }
 
     public TableServiceClient Service { get; }

@@ -34,6 +34,8 @@ public sealed record SettlementRecord
     public string? CancelReason { get; init; }
     public DateTimeOffset? CancelledAt { get; init; }
     public int DispatchCount { get; init; }
+    /// <summary>The nonce row of the request that created it and a mark of the call: an SDK retry of a committed intake transaction is recognised as its own.</summary>
+    public string? CreatedWith { get; init; }
     public ETag ETag { get; init; }
 }
 

@@ -67,6 +67,8 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
     /// </summary>
     public async Task<(CreateOutcome Outcome, SettlementRecord? Record)> CreateAsync(SettlementRecord record, NonceUse? nonce, CancellationToken ct)
     {
+        // This attempt's own mark (one per call, so an SDK retry of the same transaction carries it and a replayed request does not).
+        if (nonce is not null) record = record with { CreatedWith = NonceRow(nonce.KeyId, nonce.Nonce) + "|" + Guid.NewGuid().ToString("N") };
         try
         {
             ETag etag;
@@ -97,7 +99,13 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
             // nonce alone tells (a nonce is never deleted, so one that conflicted in the transaction conflicts again).
             if (nonce is not null && (e is TableTransactionFailedException { FailedTransactionActionIndex: 0 }
                                       || !await SpendNonceAsync(record.HospitalCode, nonce, ct).ConfigureAwait(false)))
-                return (CreateOutcome.NonceReplayed, null);
+            {
+                // Spent before: by this very call when an earlier attempt of this transaction committed and its answer was
+                // lost (the SDK retried after a timeout). Then the settlement exists carrying this call's mark: the request is
+                // answered as committed, never as a replayed signature. A replayed request (a new call) carries another mark.
+                var mine = await GetAsync(record.HospitalCode, record.HospitalSettlementId, ct).ConfigureAwait(false);
+                return mine is not null && mine.CreatedWith == record.CreatedWith ? (CreateOutcome.Created, mine) : (CreateOutcome.NonceReplayed, null);
+            }
             var existing = await GetAsync(record.HospitalCode, record.HospitalSettlementId, ct).ConfigureAwait(false);
             return (CreateOutcome.Existing, existing ?? throw new InvalidOperationException("A settlement conflicted on insert but cannot be read.", e));
         }
@@ -378,6 +386,7 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
             ["CancelReason"] = r.CancelReason,
             ["CancelledAt"] = r.CancelledAt,
             ["DispatchCount"] = r.DispatchCount,
+            ["CreatedWith"] = r.CreatedWith,
         };
         LargeText.Write(e, "RequestMessage", r.RequestMessage);
         LargeText.Write(e, "Outcome", r.Outcome);
@@ -409,6 +418,7 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
         CancelReason = e.GetString("CancelReason"),
         CancelledAt = e.GetDateTimeOffset("CancelledAt"),
         DispatchCount = e.GetInt32("DispatchCount") ?? 0,
+        CreatedWith = e.GetString("CreatedWith"),
         ETag = e.ETag,
     };
 
