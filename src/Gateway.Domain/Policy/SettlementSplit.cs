@@ -1,28 +1,64 @@
 namespace Gateway.Domain;
 
 /// <summary>
-/// The split (spec §3): what the funds pay and what the patient pays. Exactly:
+/// The split (spec §3): what the funds pay and what the patient pays. It cannot be made unless its identities hold:
 /// total = fullSelfPay + overLimitSelfPay + preSelfPay + inScope, and
-/// total = basicFund + supplementaryFund + majorIllnessFund + assistanceFund + accountPay + cashPay.
+/// total = basicFund + supplementaryFund + majorIllnessFund + assistanceFund + accountPay + cashPay; every component is
+/// in cents and none is negative; the deductible lies within the in-scope amount. Its properties have no setters, so no
+/// <c>with</c> can break them afterwards.
 /// </summary>
-public sealed record SettlementSplit(
-    decimal Total,
-    decimal FullSelfPay,
-    decimal OverLimitSelfPay,
-    decimal PreSelfPay,
-    decimal InScope,
-    decimal Deductible,
-    decimal BasicFund,
-    decimal SupplementaryFund,
-    decimal MajorIllnessFund,
-    decimal AssistanceFund,
-    decimal AccountPay,
-    decimal CashPay,
-    decimal CapShortfall)
+public sealed record SettlementSplit
 {
+    public SettlementSplit(decimal Total, decimal FullSelfPay, decimal OverLimitSelfPay, decimal PreSelfPay, decimal InScope, decimal Deductible,
+        decimal BasicFund, decimal SupplementaryFund, decimal MajorIllnessFund, decimal AssistanceFund, decimal AccountPay, decimal CashPay, decimal CapShortfall)
+    {
+        this.Total = Total;
+        this.FullSelfPay = FullSelfPay;
+        this.OverLimitSelfPay = OverLimitSelfPay;
+        this.PreSelfPay = PreSelfPay;
+        this.InScope = InScope;
+        this.Deductible = Deductible;
+        this.BasicFund = BasicFund;
+        this.SupplementaryFund = SupplementaryFund;
+        this.MajorIllnessFund = MajorIllnessFund;
+        this.AssistanceFund = AssistanceFund;
+        this.AccountPay = AccountPay;
+        this.CashPay = CashPay;
+        this.CapShortfall = CapShortfall;
+        if (FullSelfPay + OverLimitSelfPay + PreSelfPay + InScope != Total)
+            throw new InvalidSplitException($"total {Total} ≠ fullSelfPay {FullSelfPay} + overLimitSelfPay {OverLimitSelfPay} + preSelfPay {PreSelfPay} + inScope {InScope}");
+        if (BasicFund + SupplementaryFund + MajorIllnessFund + AssistanceFund + AccountPay + CashPay != Total)
+            throw new InvalidSplitException($"total {Total} ≠ funds {BasicFund} + {SupplementaryFund} + {MajorIllnessFund} + {AssistanceFund} + account {AccountPay} + cash {CashPay}");
+        if (Deductible > InScope)
+            throw new InvalidSplitException($"deductible {Deductible} exceeds inScope {InScope}");
+        foreach (var (name, v) in (ReadOnlySpan<(string, decimal)>)[("total", Total), ("fullSelfPay", FullSelfPay), ("overLimitSelfPay", OverLimitSelfPay), ("preSelfPay", PreSelfPay),
+                     ("inScope", InScope), ("deductible", Deductible), ("basicFund", BasicFund), ("supplementaryFund", SupplementaryFund), ("majorIllnessFund", MajorIllnessFund),
+                     ("assistanceFund", AssistanceFund), ("accountPay", AccountPay), ("cashPay", CashPay), ("capShortfall", CapShortfall)])
+        {
+            if (v < 0m || decimal.Round(v, 2) != v) throw new InvalidSplitException($"{name} {v} is not a non-negative amount in cents");
+        }
+    }
+
+    public decimal Total { get; }
+    public decimal FullSelfPay { get; }
+    public decimal OverLimitSelfPay { get; }
+    public decimal PreSelfPay { get; }
+    public decimal InScope { get; }
+    public decimal Deductible { get; }
+    public decimal BasicFund { get; }
+    public decimal SupplementaryFund { get; }
+    public decimal MajorIllnessFund { get; }
+    public decimal AssistanceFund { get; }
+    public decimal AccountPay { get; }
+    public decimal CashPay { get; }
+    public decimal CapShortfall { get; }
+
     /// <summary>The four fund layers (personal account excluded).</summary>
     public decimal FundTotal => BasicFund + SupplementaryFund + MajorIllnessFund + AssistanceFund;
 }
+
+/// <summary>A split whose identities do not hold: a defect of the engine, never a property of the input.</summary>
+public sealed class InvalidSplitException(string message) : Exception("The split's identities do not hold: " + message);
 
 /// <summary>Facts the explanation needs beyond the figures.</summary>
 [Flags]

@@ -39,7 +39,8 @@ public sealed class HospitalRegistry
     {
         var json = JsonConvert.DeserializeObject<List<HospitalJson>>(File.ReadAllText(Path.Combine(dataDirectory, "hospitals.json")))!;
         var hosts = configuration.GetSection("CallbackHosts").GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
-        var hospitals = json.Select(h => new Hospital(h.Code, h.Name, RegionCode.Parse(h.Region), (HospitalLevel)h.Level, h.KeyId)
+        var hospitals = json.Select(h => new Hospital(h.Code, h.Name, RegionCode.Parse(h.Region),
+            Enum.IsDefined((HospitalLevel)h.Level) ? (HospitalLevel)h.Level : throw new InvalidDataException($"hospitals.json: hospital {h.Code} has level {h.Level} (1, 2 or 3)."), h.KeyId)
         {
             CallbackHosts = (h.CallbackHosts ?? []).Concat((hosts.GetValueOrDefault(h.Code) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 .Select(x => x.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList(),
