@@ -30,6 +30,20 @@ public sealed class GatewayStorage
         Service = new TableServiceClient(connectionString, options);
     }
 
+    /// <summary>
+    /// Over an in-memory account instead (the simulator, tests): the same stores on <see cref="InMemory.InMemoryTableStore"/>,
+    /// each request one round-trip on the service's counter, named as over HTTP.
+    /// </summary>
+    public GatewayStorage(InMemory.InMemoryTableServiceClient service)
+    {
+        Counter = service.Counter;
+        Service = service;
+    }
+
+    /// <summary>A client of <paramref name="store"/> (one process of several sharing the account), counting on <paramref name="counter"/>.</summary>
+    public static GatewayStorage InMemory(InMemory.InMemoryTableStore store, StorageRoundTripCounter? counter = null, InMemory.IStorageFaults? faults = null) =>
+        new(new InMemory.InMemoryTableServiceClient(store, counter, faults));
+
     public StorageRoundTripCounter Counter { get; }
 
     public TableServiceClient Service { get; }
