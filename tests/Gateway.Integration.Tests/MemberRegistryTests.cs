@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Gateway.Domain;
 using Gateway.Handler.Home;
+using Gateway.Integration.Tests.InMemory;
 using Gateway.Integration.Tests.Ledger;
 using Gateway.Storage;
 using Microsoft.Extensions.Configuration;
@@ -12,22 +13,29 @@ using WireMock.Server;
 
 namespace Gateway.Integration.Tests;
 
-/// <summary>The member registry: imports (CSV/JSON, all or nothing) and the national directory lookup.</summary>
+/// <summary>The member registry: imports (CSV/JSON, all or nothing; on Azurite and on the in-memory store) and the national directory lookup.</summary>
 public sealed class MemberRegistryTests(AzuriteHost host) : IClassFixture<AzuriteHost>
 {
     private const string Header = MemberImport.CsvHeader;
 
+    private StorageBackend _backend = null!;
+
+    private void Use(Backend backend) => _backend = StorageBackend.Open(backend, host.Azurite);
+
     private async Task<(MemberImport Import, MemberStore Members)> StoresAsync()
     {
-        var storage = new GatewayStorage(host.Azurite.ConnectionString);
+        var storage = _backend.Storage();
         await storage.EnsureCreatedAsync();
         var members = new MemberStore(storage);
         return (new MemberImport(members), members);
     }
 
-    [Fact]
-    public async Task A_good_csv_imports_every_member_with_diseases_and_filings()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_good_csv_imports_every_member_with_diseases_and_filings(Backend backend)
     {
+        Use(backend);
         var (import, members) = await StoresAsync();
         var csv = Header + "\n" +
                   "IMP0001,511300,resident,false,1981-03-02,7,povertyRegistered,false,0.00,active,E11:2025-01-01:,440300:2026-01-01:2026-12-31;350200:2026-03-01:\n" +
@@ -44,9 +52,12 @@ public sealed class MemberRegistryTests(AzuriteHost host) : IClassFixture<Azurit
         Assert.Equal((MemberStatus.Suspended, 1234.50m, true), (suspended.Status, suspended.AccountBalance, suspended.Retired));
     }
 
-    [Fact]
-    public async Task A_re_import_updates_the_member_but_keeps_the_live_account_balance()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_re_import_updates_the_member_but_keeps_the_live_account_balance(Backend backend)
     {
+        Use(backend);
         var (import, members) = await StoresAsync();
         var region = RegionCode.Parse("511300");
         var id = "IMPB" + Guid.NewGuid().ToString("N")[..8];
@@ -67,9 +78,12 @@ public sealed class MemberRegistryTests(AzuriteHost host) : IClassFixture<Azurit
         Assert.Equal((true, 12, 138.67m), (m.Retired, m.ContinuousYears, m.AccountBalance));
     }
 
-    [Fact]
-    public async Task A_file_with_bad_rows_names_each_line_and_writes_nothing()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_file_with_bad_rows_names_each_line_and_writes_nothing(Backend backend)
     {
+        Use(backend);
         var (import, members) = await StoresAsync();
         var csv = Header + "\n" +
                   "BAD0001,511300,resident,false,1981-03-02,7,none,false,0.00,active,,\n" +

@@ -1,12 +1,13 @@
 using Gateway.Contracts;
 using Gateway.Handler.Replies;
 using Gateway.Integration.Tests.Ledger;
+using Gateway.Integration.Tests.InMemory;
 using Gateway.Storage;
 
 namespace Gateway.Integration.Tests;
 
 /// <summary>
-/// The Settlements table on real Azurite: the nonce committed with the settlement it creates, the transition made from
+/// The Settlements table on real Azurite and on the in-memory store (every test on both): the nonce committed with the settlement it creates, the transition made from
 /// the record this process remembers (no read) and what happens when that record is no longer the stored one (two
 /// store instances play two processes).
 /// </summary>
@@ -14,10 +15,15 @@ public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<Azuri
 {
     private const string Hospital = "H440300001";
 
+    private StorageBackend _backend = null!;
+
+    /// <summary>The account this test runs on (a test is one instance of the class, each backend its own run).</summary>
+    private void Use(Backend backend) => _backend = StorageBackend.Open(backend, host.Azurite);
+
     private async Task<(SettlementStore Store, StorageRoundTripCounter Counter)> ProcessAsync()
     {
         var counter = new StorageRoundTripCounter();
-        var storage = new GatewayStorage(host.Azurite.ConnectionString, counter);
+        var storage = _backend.Storage(counter);
         await storage.EnsureCreatedAsync();
         return (new SettlementStore(storage), counter);
     }
@@ -45,9 +51,12 @@ public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<Azuri
 
     private static Func<SettlementRecord, SettlementRecord?> Apply(EvaluationReplyMessage reply) => LifecycleSteps.Change(reply, DateTimeOffset.UtcNow);
 
-    [Fact]
-    public async Task The_nonce_commits_with_the_settlement_and_a_replayed_nonce_writes_nothing()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task The_nonce_commits_with_the_settlement_and_a_replayed_nonce_writes_nothing(Backend backend)
     {
+        Use(backend);
         var (store, counter) = await ProcessAsync();
         var id = Requests.NewId("nonce");
         var nonce = Nonce();
@@ -76,9 +85,12 @@ public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<Azuri
         await foreach (var s in store.AllAsync(CancellationToken.None)) Assert.False(s.HospitalSettlementId.StartsWith(SettlementStore.SideRows, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_transition_from_the_remembered_record_costs_one_write_and_no_read()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_transition_from_the_remembered_record_costs_one_write_and_no_read(Backend backend)
     {
+        Use(backend);
         var (store, counter) = await ProcessAsync();
         var id = Requests.NewId("blind");
         await store.CreateAsync(Pending(id), Nonce(), CancellationToken.None);
@@ -89,9 +101,12 @@ public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<Azuri
         Assert.Equal(SettlementStatus.Completed, (await (await ProcessAsync()).Store.GetAsync(Hospital, id, CancellationToken.None))!.Status);
     }
 
-    [Fact]
-    public async Task A_redelivered_completed_reply_never_resurrects_a_settlement_cancelled_by_another_process()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_redelivered_completed_reply_never_resurrects_a_settlement_cancelled_by_another_process(Backend backend)
     {
+        Use(backend);
         var (a, _) = await ProcessAsync();
         var (b, _) = await ProcessAsync();
         var id = Requests.NewId("resurrect");
@@ -109,9 +124,12 @@ public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<Azuri
         Assert.Equal(SettlementStatus.Cancelled, (await (await ProcessAsync()).Store.GetAsync(Hospital, id, CancellationToken.None))!.Status);
     }
 
-    [Fact]
-    public async Task A_no_op_decided_on_a_stale_remembered_record_is_checked_against_the_table()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_no_op_decided_on_a_stale_remembered_record_is_checked_against_the_table(Backend backend)
     {
+        Use(backend);
         var (a, _) = await ProcessAsync();
         var (b, _) = await ProcessAsync();
         var id = Requests.NewId("stale");
@@ -124,9 +142,12 @@ public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<Azuri
         Assert.Equal(SettlementStatus.Cancelled, seen!.Status);
     }
 
-    [Fact]
-    public async Task A_late_completed_reply_does_not_undo_a_timeout_failure_made_by_another_process()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_late_completed_reply_does_not_undo_a_timeout_failure_made_by_another_process(Backend backend)
     {
+        Use(backend);
         // Failed is final (docs/api.md §4): the void sent with the failure reverses the home region's effect, so a late
         // "completed" decided on a's remembered pending record must not complete it (checked against the table).
         var (a, _) = await ProcessAsync();
@@ -142,11 +163,14 @@ public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<Azuri
     }
 
     private async Task<bool> RowExistsAsync(string rowKey) =>
-        (await new GatewayStorage(host.Azurite.ConnectionString).Table(GatewayStorage.SettlementsTable).GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(Hospital, rowKey)).HasValue;
+        (await _backend.Storage().Table(GatewayStorage.SettlementsTable).GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(Hospital, rowKey)).HasValue;
 
-    [Fact]
-    public async Task A_pending_settlement_has_a_wait_row_from_its_creating_transaction_until_the_transition_out_of_pending()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_pending_settlement_has_a_wait_row_from_its_creating_transaction_until_the_transition_out_of_pending(Backend backend)
     {
+        Use(backend);
         var (store, counter) = await ProcessAsync();
         var id = Requests.NewId("wait");
         var before = counter.Count;
@@ -165,11 +189,14 @@ public sealed class SettlementStoreTests(AzuriteHost host) : IClassFixture<Azuri
         Assert.All(items, s => Assert.DoesNotContain("~", s.HospitalSettlementId));
     }
 
-    [Fact]
-    public async Task A_pending_settlement_stored_before_wait_rows_is_swept_and_its_transition_is_written_without_the_delete()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_pending_settlement_stored_before_wait_rows_is_swept_and_its_transition_is_written_without_the_delete(Backend backend)
     {
+        Use(backend);
         var (store, counter) = await ProcessAsync();
-        var table = new GatewayStorage(host.Azurite.ConnectionString).Table(GatewayStorage.SettlementsTable);
+        var table = _backend.Storage().Table(GatewayStorage.SettlementsTable);
         // Old style: the settlement row alone (as CreateAsync wrote it before ~wait| rows), and the partition not yet backfilled.
         var old = Requests.NewId("old");
         await table.AddEntityAsync(SettlementStore.ToEntity(Pending(old) with { SubmittedAt = DateTimeOffset.UtcNow.AddHours(-1) }));

@@ -30,12 +30,26 @@ public sealed class GatewayStorage
         Service = new TableServiceClient(connectionString, options);
     }
 
-    /// <summary>Over a given service client (the simulator's in-memory tables); round-trips are counted by that client, if at all.</summary>
+    /// <summary>Over a given service client (the simulator's yielding decorator of the in-memory tables); round-trips are counted by that client, if at all.</summary>
     public GatewayStorage(TableServiceClient service, StorageRoundTripCounter? counter = null)
     {
         Counter = counter ?? new StorageRoundTripCounter();
         Service = service;
     }
+
+    /// <summary>
+    /// Over an in-memory account instead (the simulator, tests): the same stores on <see cref="InMemory.InMemoryTableStore"/>,
+    /// each request one round-trip on the service's counter, named as over HTTP.
+    /// </summary>
+    public GatewayStorage(InMemory.InMemoryTableServiceClient service)
+    {
+        Counter = service.Counter;
+        Service = service;
+    }
+
+    /// <summary>A client of <paramref name="store"/> (one process of several sharing the account), counting on <paramref name="counter"/>.</summary>
+    public static GatewayStorage InMemory(InMemory.InMemoryTableStore store, StorageRoundTripCounter? counter = null, InMemory.IStorageFaults? faults = null) =>
+        new(new InMemory.InMemoryTableServiceClient(store, counter, faults));
 
     public StorageRoundTripCounter Counter { get; }
 

@@ -22,10 +22,16 @@ public sealed partial class StorageRoundTripCounter : HttpPipelineSynchronousPol
     /// <summary>A snapshot of the counts by operation (table and kind of request).</summary>
     public IReadOnlyDictionary<string, long> ByOperation => new SortedDictionary<string, long>(_byOperation, StringComparer.Ordinal);
 
-    public override void OnSendingRequest(HttpMessage message)
+    public override void OnSendingRequest(HttpMessage message) => Record(Classify(message.Request));
+
+    /// <summary>
+    /// Counts one round-trip named as <see cref="Classify"/> names it ("Settlements batch", "Members query", …): how a
+    /// client without an HTTP pipeline (<see cref="InMemory.InMemoryTableServiceClient"/>) counts its operations.
+    /// </summary>
+    public void Record(string operation)
     {
         Interlocked.Increment(ref _count);
-        _byOperation.AddOrUpdate(Classify(message.Request), 1, (_, n) => n + 1);
+        _byOperation.AddOrUpdate(operation, 1, (_, n) => n + 1);
     }
 
     [GeneratedRegex(@"^/?(?:[^/()]+/)?(?<table>[A-Za-z][A-Za-z0-9]*|\$batch)(?<key>\(.*\))?$")]

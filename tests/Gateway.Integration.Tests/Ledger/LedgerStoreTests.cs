@@ -1,4 +1,5 @@
 using Gateway.Domain;
+using Gateway.Integration.Tests.InMemory;
 using Gateway.Storage;
 using Gateway.TestSupport;
 
@@ -20,7 +21,10 @@ public sealed class TestClock(DateTimeOffset now) : TimeProvider
     public override DateTimeOffset GetUtcNow() => Now;
 }
 
-/// <summary>The ledger on real Azurite; each test uses its own storage account tables (fresh Azurite per class).</summary>
+/// <summary>
+/// The ledger on real Azurite (one per class; distinct keys and periods keep tests apart) and on the in-memory store (a
+/// fresh account per test): every test on both.
+/// </summary>
 public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHost>
 {
     private static readonly RegionCode Nanchong = RegionCode.Parse("511300");
@@ -29,10 +33,14 @@ public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHo
     private static readonly RegionCode[] Regions = [RegionCode.Parse("350200"), Shenzhen, Dongguan, Nanchong];
     private static readonly DateTimeOffset MidMay = new(2026, 5, 15, 8, 0, 0, TimeSpan.Zero);
 
+    private StorageBackend _backend = null!;
+
+    private void Use(Backend backend) => _backend = StorageBackend.Open(backend, host.Azurite);
+
     private async Task<(LedgerStore Ledger, GatewayStorage Storage, TestClock Clock)> FreshAsync(string test)
     {
         // One Azurite per class; distinct hospital/settlement keys and periods keep tests apart.
-        var storage = new GatewayStorage(host.Azurite.ConnectionString);
+        var storage = _backend.Storage();
         await storage.EnsureCreatedAsync();
         var clock = new TestClock(MidMay);
         return (new LedgerStore(storage, Regions, clock), storage, clock);
@@ -41,9 +49,12 @@ public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHo
     private static LedgerPosting Posting(string key, decimal basic, RegionCode? home = null, RegionCode? treatment = null) =>
         new(key, "H440300001", home ?? Nanchong, treatment ?? Shenzhen, new FundAmounts(basic, 0m, 0m, 0m, 10m), basic + 110m, 100m);
 
-    [Fact]
-    public async Task A_replayed_posting_posts_nothing_twice()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_replayed_posting_posts_nothing_twice(Backend backend)
     {
+        Use(backend);
         var (ledger, _, _) = await FreshAsync("replay");
         var period = new ClearingPeriod(2031, 1);
         var at = new DateTimeOffset(2031, 1, 10, 0, 0, 0, TimeSpan.Zero);
@@ -57,9 +68,12 @@ public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHo
         Assert.Single(await ledger.EntriesBySettlementAsync("H440300001~replay-1", CancellationToken.None));
     }
 
-    [Fact]
-    public async Task A_reversal_after_close_goes_to_the_open_period_and_a_late_replay_still_finds_the_original()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_reversal_after_close_goes_to_the_open_period_and_a_late_replay_still_finds_the_original(Backend backend)
     {
+        Use(backend);
         var (ledger, _, _) = await FreshAsync("reverse");
         var may = new ClearingPeriod(2032, 5);
         var inMay = new DateTimeOffset(2032, 5, 20, 0, 0, 0, TimeSpan.Zero);
@@ -80,9 +94,12 @@ public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHo
         Assert.Equal(510m, mayStatement.Total);
     }
 
-    [Fact]
-    public async Task Closing_twice_gives_the_same_statements_and_later_postings_go_to_the_next_period()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task Closing_twice_gives_the_same_statements_and_later_postings_go_to_the_next_period(Backend backend)
     {
+        Use(backend);
         var (ledger, _, _) = await FreshAsync("close");
         var period = new ClearingPeriod(2033, 3);
         var at = new DateTimeOffset(2033, 3, 3, 0, 0, 0, TimeSpan.Zero);
@@ -96,9 +113,12 @@ public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHo
         Assert.Equal(12, (await ledger.PositionsAsync(period, CancellationToken.None)).Sum(p => p.Postings));
     }
 
-    [Fact]
-    public async Task Postings_racing_a_close_land_exactly_once_in_one_of_the_two_periods()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task Postings_racing_a_close_land_exactly_once_in_one_of_the_two_periods(Backend backend)
     {
+        Use(backend);
         var (ledger, _, _) = await FreshAsync("race");
         var period = new ClearingPeriod(2034, 7);
         var at = new DateTimeOffset(2034, 7, 30, 0, 0, 0, TimeSpan.Zero);
@@ -115,13 +135,17 @@ public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHo
         Assert.Equal(entries.Sum(e => e.Funds.Total), statement.Total + (next?.Total ?? 0m));
     }
 
-    [Fact]
-    public async Task Close_costs_the_same_storage_operations_for_few_and_many_settlements()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task Close_costs_the_same_storage_operations_for_few_and_many_settlements(Backend backend)
     {
+        Use(backend);
         async Task<long> CloseCost(int settlements, ClearingPeriod period)
         {
             var counter = new StorageRoundTripCounter();
-            var storage = new GatewayStorage(host.Azurite.ConnectionString, counter);
+            var storage = _backend.Storage(counter);
+            await storage.EnsureCreatedAsync(); // not left to another test having run first
             var ledger = new LedgerStore(storage, Regions, new TestClock(MidMay));
             var at = new DateTimeOffset(period.Year, period.Month, 2, 0, 0, 0, TimeSpan.Zero);
             await Parallel.ForEachAsync(Enumerable.Range(0, settlements), new ParallelOptions { MaxDegreeOfParallelism = 8 },
@@ -139,11 +163,14 @@ public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHo
     private static List<string> KeysInOneShard(string prefix, int count, int shard = 0) =>
         Enumerable.Range(0, 10_000).Select(i => $"H440300001~{prefix}-{i}").Where(k => LedgerRows.Shard(k) == shard).Take(count).ToList();
 
-    [Fact]
-    public async Task Postings_to_a_shard_whose_counter_this_process_knows_cost_one_round_trip_each()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task Postings_to_a_shard_whose_counter_this_process_knows_cost_one_round_trip_each(Backend backend)
     {
+        Use(backend);
         var counter = new StorageRoundTripCounter();
-        var storage = new GatewayStorage(host.Azurite.ConnectionString, counter);
+        var storage = _backend.Storage(counter);
         await storage.EnsureCreatedAsync();
         var ledger = new LedgerStore(storage, Regions, new TestClock(MidMay));
         var at = new DateTimeOffset(2036, 3, 3, 0, 0, 0, TimeSpan.Zero);
@@ -164,9 +191,12 @@ public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHo
         Assert.Equal(11, Assert.Single(await ledger.PositionsAsync(new ClearingPeriod(2036, 3), CancellationToken.None)).Postings);
     }
 
-    [Fact]
-    public async Task A_close_by_another_process_turns_away_postings_made_from_a_remembered_counter()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_close_by_another_process_turns_away_postings_made_from_a_remembered_counter(Backend backend)
     {
+        Use(backend);
         var (poster, storage, _) = await FreshAsync("remembered");
         var closer = new LedgerStore(storage, Regions, new TestClock(MidMay));
         var period = new ClearingPeriod(2037, 8);
@@ -188,9 +218,12 @@ public sealed class LedgerStoreTests(AzuriteHost host) : IClassFixture<AzuriteHo
         Assert.Equal(1, Assert.Single(await closer.StatementsAsync(period, CancellationToken.None)).Postings);
     }
 
-    [Fact]
-    public async Task Index_rows_written_for_the_anchor_period_follow_a_posting_that_lands_in_the_next_one()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task Index_rows_written_for_the_anchor_period_follow_a_posting_that_lands_in_the_next_one(Backend backend)
     {
+        Use(backend);
         var (ledger, storage, _) = await FreshAsync("moved");
         var period = new ClearingPeriod(2038, 2);
         var at = new DateTimeOffset(2038, 2, 27, 0, 0, 0, TimeSpan.Zero);

@@ -1,11 +1,12 @@
 using Gateway.Domain;
+using Gateway.Integration.Tests.InMemory;
 using Gateway.Storage;
 using Gateway.TestSupport;
 
 namespace Gateway.Integration.Tests.Ledger;
 
 /// <summary>
-/// The ledger store on real Azurite: answers kept per side of a statement (with history), disputed ids checked against
+/// The ledger store on real Azurite and on the in-memory store (every test on both): answers kept per side of a statement (with history), disputed ids checked against
 /// the pair's own journal rows, and a pair's entries filtered and paged server-side.
 /// </summary>
 public sealed class StatementAnswersAndFiltersTests(AzuriteHost host) : IClassFixture<AzuriteHost>
@@ -15,10 +16,14 @@ public sealed class StatementAnswersAndFiltersTests(AzuriteHost host) : IClassFi
     private static readonly RegionCode Dongguan = RegionCode.Parse("441900");
     private static readonly RegionCode[] Regions = [RegionCode.Parse("350200"), Shenzhen, Dongguan, Nanchong];
 
+    private StorageBackend _backend = null!;
+
+    private void Use(Backend backend) => _backend = StorageBackend.Open(backend, host.Azurite);
+
     private async Task<(LedgerStore Ledger, TestClock Clock, StorageRoundTripCounter Counter)> FreshAsync()
     {
         var counter = new StorageRoundTripCounter();
-        var storage = new GatewayStorage(host.Azurite.ConnectionString, counter);
+        var storage = _backend.Storage(counter);
         await storage.EnsureCreatedAsync();
         var clock = new TestClock(new DateTimeOffset(2026, 5, 15, 8, 0, 0, TimeSpan.Zero));
         return (new LedgerStore(storage, Regions, clock), clock, counter);
@@ -30,9 +35,12 @@ public sealed class StatementAnswersAndFiltersTests(AzuriteHost host) : IClassFi
         return new LedgerPosting(key, hospital, home ?? Nanchong, treatment ?? Shenzhen, new FundAmounts(basic, 0m, 0m, 0m, 10m), basic + 110m, 100m);
     }
 
-    [Fact]
-    public async Task Each_side_keeps_its_own_answer_and_the_statement_state_derives_from_both()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task Each_side_keeps_its_own_answer_and_the_statement_state_derives_from_both(Backend backend)
     {
+        Use(backend);
         var (ledger, clock, _) = await FreshAsync();
         var period = new ClearingPeriod(2041, 4);
         var at = new DateTimeOffset(2041, 4, 9, 0, 0, 0, TimeSpan.Zero);
@@ -91,9 +99,12 @@ public sealed class StatementAnswersAndFiltersTests(AzuriteHost host) : IClassFi
         Assert.Equal((closed.Total, StatementStatus.Confirmed), (again.Total, again.Status));
     }
 
-    [Fact]
-    public async Task Answers_racing_on_both_sides_are_all_kept()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task Answers_racing_on_both_sides_are_all_kept(Backend backend)
     {
+        Use(backend);
         var (ledger, _, _) = await FreshAsync();
         var period = new ClearingPeriod(2041, 6);
         await ledger.PostAsync(Posting("H440300001~race-ans", 50m), new DateTimeOffset(2041, 6, 3, 0, 0, 0, TimeSpan.Zero), CancellationToken.None);
@@ -106,9 +117,12 @@ public sealed class StatementAnswersAndFiltersTests(AzuriteHost host) : IClassFi
         Assert.Equal(2, (await ledger.ResponsesAsync(period, Nanchong, Shenzhen, CancellationToken.None)).Count);
     }
 
-    [Fact]
-    public async Task Disputed_ids_are_checked_against_the_pairs_journal_rows_of_that_period()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task Disputed_ids_are_checked_against_the_pairs_journal_rows_of_that_period(Backend backend)
     {
+        Use(backend);
         var (ledger, _, counter) = await FreshAsync();
         var period = new ClearingPeriod(2041, 8);
         var at = new DateTimeOffset(2041, 8, 9, 0, 0, 0, TimeSpan.Zero);
@@ -126,9 +140,12 @@ public sealed class StatementAnswersAndFiltersTests(AzuriteHost host) : IClassFi
         Assert.True(counter.Count - before <= ids.Length, "one partition-scoped query per id at most, never a scan");
     }
 
-    [Fact]
-    public async Task A_pairs_entries_are_filtered_and_paged_server_side()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_pairs_entries_are_filtered_and_paged_server_side(Backend backend)
     {
+        Use(backend);
         var (ledger, clock, _) = await FreshAsync();
         var period = new ClearingPeriod(2042, 3);
         var posted = new List<(string Key, string Hospital, DateOnly Day, decimal Total, bool Reversal)>();

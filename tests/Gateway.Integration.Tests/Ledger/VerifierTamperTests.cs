@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Gateway.Domain;
+using Gateway.Integration.Tests.InMemory;
 using Gateway.Storage;
 using Gateway.TestSupport;
 using Newtonsoft.Json.Linq;
@@ -8,21 +9,32 @@ namespace Gateway.Integration.Tests.Ledger;
 
 /// <summary>
 /// `gateway verify` on a store whose journal rows were changed behind the gateway's back: it reports each broken
-/// row as a violation (and keeps checking the rest) instead of stopping at the first one it cannot read.
+/// row as a violation (and keeps checking the rest) instead of stopping at the first one it cannot read. Each test on a
+/// fresh Azurite of its own and on a fresh in-memory store.
 /// </summary>
 public sealed class VerifierTamperTests : IAsyncLifetime
 {
     private static readonly RegionCode Shenzhen = RegionCode.Parse("440300"), Nanchong = RegionCode.Parse("511300");
     private static readonly RegionCode[] Regions = [RegionCode.Parse("350200"), Shenzhen, RegionCode.Parse("441900"), Nanchong];
-    private AzuriteFixture _azurite = null!;
+    private AzuriteFixture? _azurite;
+    private StorageBackend _backend = null!;
 
-    public async Task InitializeAsync() => _azurite = await AzuriteFixture.StartAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync() => await _azurite.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        if (_azurite is not null) await _azurite.DisposeAsync();
+    }
+
+    private async Task UseAsync(Backend backend)
+    {
+        if (backend == Backend.Azurite) _azurite = await AzuriteFixture.StartAsync();
+        _backend = StorageBackend.Open(backend, _azurite!);
+    }
 
     private async Task<(GatewayStorage Storage, TableClient Ledger)> PostTwoAsync()
     {
-        var storage = new GatewayStorage(_azurite.ConnectionString);
+        var storage = _backend.Storage();
         await storage.EnsureCreatedAsync();
         var ledger = new LedgerStore(storage, Regions, TimeProvider.System);
         var at = new DateTimeOffset(2026, 5, 15, 8, 0, 0, TimeSpan.Zero);
@@ -46,9 +58,12 @@ public sealed class VerifierTamperTests : IAsyncLifetime
     private static InvariantResult Invariant(IReadOnlyList<InvariantResult> results, string startsWith) =>
         results.Single(r => r.Name.StartsWith(startsWith, StringComparison.Ordinal));
 
-    [Fact]
-    public async Task An_unbalanced_journal_row_is_reported_not_thrown()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task An_unbalanced_journal_row_is_reported_not_thrown(Backend backend)
     {
+        await UseAsync(backend);
         var (storage, table) = await PostTwoAsync();
         // The basic-fund debit of 'a' grows by 1.00: debits 111.00, credit 110.00.
         await TamperAsync(table, "H440300001~tamper-a", lines => { lines[0]!["D"] = "101.00"; return lines; });
@@ -61,9 +76,12 @@ public sealed class VerifierTamperTests : IAsyncLifetime
         Assert.Equal(2, balance.Checked); // 'b' was still read and checked
     }
 
-    [Fact]
-    public async Task A_balanced_journal_whose_lines_disagree_with_its_fund_amounts_is_reported()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_balanced_journal_whose_lines_disagree_with_its_fund_amounts_is_reported(Backend backend)
     {
+        await UseAsync(backend);
         var (storage, table) = await PostTwoAsync();
         // Still balanced (both sides +5.00), but the basic-fund line no longer carries the basic amount.
         await TamperAsync(table, "H440300001~tamper-b", lines =>
@@ -81,9 +99,12 @@ public sealed class VerifierTamperTests : IAsyncLifetime
         Assert.Contains("H440300001~tamper-b/0: basic: lines 105.00, fund amount 100.00", lines.Violations, StringComparer.Ordinal);
     }
 
-    [Fact]
-    public async Task A_difference_a_second_pass_no_longer_finds_was_in_flight_and_one_it_finds_again_is_a_violation()
+    [Theory]
+    [InlineData(Backend.Azurite)]
+    [InlineData(Backend.Memory)]
+    public async Task A_difference_a_second_pass_no_longer_finds_was_in_flight_and_one_it_finds_again_is_a_violation(Backend backend)
     {
+        await UseAsync(backend);
         var (storage, table) = await PostTwoAsync();
         // A journal whose settlement row the first pass does not see (as when verify runs between the two): 'journal for unknown settlement'.
         var verifier = new StoreVerifier(storage, Regions);
