@@ -4,6 +4,7 @@ using Gateway.Cli.Evaluate;
 using Gateway.Cli.HashPassword;
 using Gateway.Cli.Import;
 using Gateway.Cli.Load;
+using Gateway.Cli.Simulate;
 using Gateway.Cli.Verify;
 
 // gateway-cli: the verbs ./gateway passes through (evaluate, verify, ...). One file per verb.
@@ -15,5 +16,6 @@ var root = new RootCommand("Gateway command line: policy what-if, store verifica
     LoadCommand.Create(),
     DeadLettersCommand.Create(),
     HashPasswordCommand.Create(),
+    SimulateCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
