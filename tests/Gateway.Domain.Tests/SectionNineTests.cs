@@ -265,3 +265,57 @@ public sealed class SectionNineTests
         Assert.Equal("$.filing.online.validityDays", e.JsonPath);
     }
 }
+
+/// <summary>§9.5: the home region's decision on a hospital's online filing.</summary>
+public sealed class OnlineFilingTests
+{
+    private static readonly RegionCode Nanchong = RegionCode.Parse("511300");
+    private static readonly RegionCode Shenzhen = RegionCode.Parse("440300");
+    private static readonly DateOnly Day = new(2026, 12, 2);
+
+    private static MemberProfile Member(MemberStatus status = MemberStatus.Active) => new("M1", Nanchong, InsuranceType.Resident, false, new DateOnly(1981, 3, 2), 7,
+        AssistanceCategory.None, false, [], [], 0m, status);
+
+    private static RulePackSet Packs(Action<JObject> change)
+    {
+        var packs = new List<RulePack>();
+        foreach (var r in new[] { "350200", "440300", "441900", "511300" })
+        {
+            var o = JObject.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "seed-packs", r + ".json")));
+            if (r == "511300") change(o);
+            packs.Add(RulePackLoader.Load(o.ToString(), r + ".json"));
+        }
+        return new RulePackSet(packs);
+    }
+
+    [Fact]
+    public void A_covered_member_is_filed_from_the_day_for_the_packs_days_and_then_settles_as_filed()
+    {
+        var (filing, refusal) = OnlineFiling.Decide(RulePackSet.Default, Nanchong, Shenzhen, Member(), Day);
+        Assert.Null(refusal);
+        Assert.Equal(new Filing(Shenzhen, Day, Day.AddDays(179)), filing);
+        var member = Member() with { Filings = [filing!] };
+        Assert.True(member.IsFiledFor(Shenzhen, Day));
+        Assert.True(member.IsFiledFor(Shenzhen, Day.AddDays(179)));
+        Assert.False(member.IsFiledFor(Shenzhen, Day.AddDays(180)));
+        Assert.False(member.IsFiledFor(Shenzhen, Day.AddDays(-1)));
+        Assert.False(member.IsFiledFor(RegionCode.Parse("441900"), Day));
+    }
+
+    [Fact]
+    public void Unknown_suspended_own_region_and_packs_without_online_filing_are_typed_refusals()
+    {
+        Assert.Equal(RejectionCode.UnknownMember, OnlineFiling.Decide(RulePackSet.Default, Nanchong, Shenzhen, null, Day).Refusal!.Code);
+        Assert.Equal(RejectionCode.CoverageSuspended, OnlineFiling.Decide(RulePackSet.Default, Nanchong, Shenzhen, Member(MemberStatus.Suspended), Day).Refusal!.Code);
+        Assert.Equal(RejectionCode.NotCrossRegion, OnlineFiling.Decide(RulePackSet.Default, Nanchong, Nanchong, Member(), Day).Refusal!.Code);
+        Assert.Equal(RejectionCode.RulePackMissing, OnlineFiling.Decide(RulePackSet.Default, Nanchong, Shenzhen, Member(), new DateOnly(2024, 6, 1)).Refusal!.Code);
+        var withoutBlock = Packs(o => o.Remove("filing"));
+        var refused = OnlineFiling.Decide(withoutBlock, Nanchong, Shenzhen, Member(), Day).Refusal!;
+        Assert.Equal(RejectionCode.OnlineFilingNotAllowed, refused.Code);
+        Assert.Equal("online-filing-not-allowed", refused.Name);
+        var switchedOff = Packs(o => o["filing"]!["online"] = JObject.Parse("{\"allowed\": false}"));
+        Assert.Equal(RejectionCode.OnlineFilingNotAllowed, OnlineFiling.Decide(switchedOff, Nanchong, Shenzhen, Member(), Day).Refusal!.Code);
+        var thirty = Packs(o => o["filing"]!["online"]!["validityDays"] = 30);
+        Assert.Equal(Day.AddDays(29), OnlineFiling.Decide(thirty, Nanchong, Shenzhen, Member(), Day).Filing!.ValidTo);
+    }
+}

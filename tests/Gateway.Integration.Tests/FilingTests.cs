@@ -188,6 +188,91 @@ public sealed class FilingTests(GatewayHost host)
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
+    [Fact]
+    public async Task The_home_side_refuses_when_its_pack_takes_no_online_filing_and_answers_a_repeat_with_its_first_answer()
+    {
+        // The reference home evaluator with Nanchong's pack lacking the filing block (as a region that has not switched it on).
+        var packs = new RulePackSet(Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "packs"), "*.json").Select(f =>
+        {
+            var o = JObject.Parse(File.ReadAllText(f));
+            if ((string)o["region"]! == "511300") o.Remove("filing");
+            return RulePackLoader.Load(o.ToString(), Path.GetFileName(f));
+        }));
+        var storage = new GatewayStorage(G.Azurite.ConnectionString);
+        var members = new MemberStore(storage);
+        var directory = new Gateway.Handler.Home.NationalDirectory(new HttpClient(), new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        var home = new Gateway.Handler.Filings.HomeFilingEvaluator(members, packs, directory, TimeProvider.System);
+        var member = await UnfiledMemberAsync();
+        var filingId = "H440300001~" + Requests.NewId("off");
+        var request = Gateway.Contracts.GatewayJson.Serialize(new Gateway.Contracts.FilingRequestMessage
+        {
+            CorrelationId = filingId, FilingId = filingId, HospitalCode = "H440300001", HomeRegion = "511300", TreatmentRegion = "440300",
+            MemberId = member, FiledOn = TodayInChina, SentAt = DateTimeOffset.UtcNow,
+        });
+        Assert.True(Gateway.Contracts.FilingRequestMessage.IsFiling(request));
+        var first = await home.HandleAsync("511300", request, CancellationToken.None);
+        var reply = JObject.Parse(first);
+        Assert.Equal("refused", (string)reply["outcome"]!);
+        Assert.Equal("online-filing-not-allowed", (string)reply["refusal"]!["code"]!);
+        await AssertValid("filing-reply.v1.json", first);
+        // Redelivered (even after the pack changed): the same answer, byte for byte, and no filing for the member.
+        var again = await new Gateway.Handler.Filings.HomeFilingEvaluator(members, RulePackSet.Default, directory, TimeProvider.System).HandleAsync("511300", request, CancellationToken.None);
+        Assert.Equal(first, again);
+        var state = await members.LoadAsync(RegionCode.Parse("511300"), member, TodayInChina.Year, "none~none", null, CancellationToken.None);
+        Assert.Empty(state!.Profile.Filings);
+        // A message for another region's queue is not processed (it fails, and would be dead-lettered).
+        await Assert.ThrowsAsync<InvalidOperationException>(() => home.HandleAsync("441900", request, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task No_body_a_hospital_can_send_ends_as_a_server_error_or_writes_a_filing()
+    {
+        var random = new Random(19);
+        // A member of its own: a mutation may leave the body valid (then it is simply a filing).
+        var valid = Filing("FUZZ" + Guid.NewGuid().ToString("N")[..8], await UnfiledMemberAsync());
+        string[] fragments = ["{", "}", "[", "]", "\"", ":", ",", "null", "true", "1e400", "-0", "\\u0000", "\u0001", "\"hospitalFilingId\"", "\"member\"",
+            "{\"homeRegion\":", "\"511300\"", new string('[', 40), "\"__proto__\"", "\"$type\"", "\ud800"];
+        var bodies = new List<byte[]>();
+        for (var i = 0; i < 120; i++)
+        {
+            var text = valid;
+            var edits = random.Next(1, 4);
+            for (var e = 0; e < edits; e++)
+            {
+                var at = random.Next(text.Length + 1);
+                text = random.Next(3) switch
+                {
+                    0 => text.Insert(at, fragments[random.Next(fragments.Length)]),
+                    1 => at < text.Length ? text.Remove(at, Math.Min(random.Next(1, 6), text.Length - at)) : text,
+                    _ => text[..at],
+                };
+            }
+            bodies.Add(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+        bodies.Add([0xFF, 0xFE, 0x7B, 0x00]); // UTF-16
+        bodies.Add([0x7B, 0xC3, 0x28, 0x7D]); // an invalid UTF-8 sequence
+        bodies.Add(System.Text.Encoding.UTF8.GetBytes("{\"hospitalFilingId\": \"" + new string('x', 5000) + "\", \"member\": {}}"));
+        foreach (var body in bodies)
+        {
+            using var r = await Shenzhen.SendRawAsync(HttpMethod.Post, "/api/v1/filings", body, "application/json", waitSeconds: 0);
+            var text = await r.Content.ReadAsStringAsync();
+            Assert.True((int)r.StatusCode < 500, $"{(int)r.StatusCode} for {System.Text.Encoding.UTF8.GetString(body)}: {text}");
+            // Refused as a problem, or (a mutation that left the body valid) accepted as the filing it is.
+            Assert.True((int)r.StatusCode is 201 or 202 || r.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{(int)r.StatusCode}: {text}");
+            Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("Gateway.", text, StringComparison.Ordinal);
+        }
+        foreach (var id in new[] { "..", "a%2Fb", new string('a', 65), "%E4%B8%AD", "a~b~c", "H440300001~" })
+        {
+            using var r = await Shenzhen.SendAsync(HttpMethod.Get, "/api/v1/filings/" + id);
+            Assert.True((int)r.StatusCode is >= 400 and < 500, $"{(int)r.StatusCode} for GET {id}");
+        }
+        var chunkedId = Requests.NewId("chunk");
+        using var chunked = await Shenzhen.SendRawAsync(HttpMethod.Post, "/api/v1/filings", System.Text.Encoding.UTF8.GetBytes(Filing(chunkedId, "M511300001")), "application/json", chunked: true);
+        Assert.Equal(HttpStatusCode.LengthRequired, chunked.StatusCode);
+        Assert.Null(await new FilingStore(new GatewayStorage(G.Azurite.ConnectionString)).GetAsync("H440300001", chunkedId, CancellationToken.None));
+    }
+
     private static async Task AssertValid(string schemaFile, string json)
     {
         var errors = (await JsonSchema.FromFileAsync(Path.Combine(RepoPaths.Root, "schemas", schemaFile))).Validate(json);
