@@ -18,7 +18,7 @@ public sealed class FilingTests(GatewayHost host)
     private GatewayFixture G => host.Gateway;
     private HospitalClient Shenzhen => G.Hospital("H440300001");
 
-    private static DateOnly TodayInChina => DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8));
+    private static DateOnly TodayInChina => ChinaTime.DateOf(DateTimeOffset.UtcNow);
 
     /// <summary>A Nanchong resident (as example A's member) with no filing at all.</summary>
     private async Task<string> UnfiledMemberAsync(MemberStatus status = MemberStatus.Active)

@@ -51,7 +51,7 @@ public sealed class FilingIntake(HospitalAuthenticator auth, RulePackSet packs, 
 
         var now = clock.GetUtcNow();
         var filingId = Keys.SettlementKey(hospital.Code, dto.HospitalFilingId!);
-        var filedOn = DateOnly.FromDateTime(now.UtcDateTime.AddHours(8)); // the day in China: the filing is valid from it
+        var filedOn = ChinaTime.DateOf(now); // the day in China: the filing is valid from it
         var record = new FilingRecord
         {
             HospitalCode = hospital.Code,
