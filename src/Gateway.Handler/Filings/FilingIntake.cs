@@ -82,6 +82,7 @@ public sealed class FilingIntake(HospitalAuthenticator auth, RulePackSet packs, 
         var (created, stored) = await filings.CreateAsync(record, ct).ConfigureAwait(false);
         if (!created && stored.RequestHash != record.RequestHash)
         {
+            if (listening is not null) signals.Forget(filingId, listening);
             return (new Problem("idempotency-conflict", 409, "The filing id was already used for another request",
                 $"Filing id '{dto.HospitalFilingId}' was first used on {stored.SubmittedAt:O} with a different body; use a new id for a new filing.")
                 { Instance = Location(stored) }).ToResult();
