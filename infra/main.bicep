@@ -114,6 +114,11 @@ var sharedQueues = [
     ttl: 'P14D'
   }
   {
+    name: 'filing-replies'
+    // A lost filing reply costs nothing: the hospital's next poll sends the filing again and the home region repeats its answer.
+    ttl: 'P1D'
+  }
+  {
     name: 'hospital-callbacks'
     // A callback only saves the hospital a poll (GET /api/v1/settlements/{id} has the result): a day is plenty.
     ttl: 'P1D'
@@ -133,6 +138,7 @@ var tables = [
   'Accumulators'
   'Ledger'
   'Periods'
+  'Filings'
 ]
 
 var suffix = uniqueString(resourceGroup().id, environment)

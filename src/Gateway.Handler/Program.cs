@@ -118,6 +118,7 @@ app.MapGet("/api/v1/diagnostics", (GatewayStorage s) => Results.Json(new { stora
 app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapGet("/api/v1/settlements", (HttpRequest r, ListSettlementsFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 ImportMembersFunction.Map(app);
+Gateway.Handler.Filings.FilingsApi.Map(app); // online filing (秒备案): POST/GET /api/v1/filings and ApplyFilingReply
 app.MapGet("/api/v1/openapi.json", () => Results.File(Path.Combine(AppContext.BaseDirectory, "openapi.json"), "application/json"));
 app.MapGet("/api/v1/settlements/{id}", (HttpRequest r, string id, GetSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
 app.MapPost("/api/v1/settlements/{id}/cancel", (HttpRequest r, string id, CancelSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));

@@ -11,6 +11,10 @@ public sealed class SettlementProperties
     private static SettlementResult Settle(SettlementCase c) =>
         SettlementEngine.Settle(c.Catalog, RulePackSet.Default, c.Encounter, c.Member, c.Before);
 
+    /// <summary>The major-illness layer's own cap for this member: none when the member's category lifts it (§9.2).</summary>
+    internal static decimal? MajorCap(RulePack pack, MemberProfile m) =>
+        pack.MajorIllness?.TermsFor(m.AssistanceCategory) is { NoCap: true } ? null : pack.MajorIllness?.AnnualCap;
+
     [Fact]
     public void Components_sum_exactly_to_the_total()
     {
@@ -46,12 +50,12 @@ public sealed class SettlementProperties
             var ok = s.Deductible <= s.InScope
                 && s.BasicFund <= s.InScope - s.Deductible
                 && s.SupplementaryFund <= s.CapShortfall
-                && s.MajorIllnessFund <= Money.NonNegative(s.InScope - s.BasicFund - s.SupplementaryFund)
+                && s.MajorIllnessFund - r.MajorIllnessOutOfCatalog <= Money.NonNegative(s.InScope - s.BasicFund - s.SupplementaryFund)
                 && s.FundTotal + s.AccountPay <= s.Total
                 && s.AccountPay <= Money.NonNegative(c.Member.AccountBalance);
             if (pack.Basic.AnnualCap(c.Member) is { } cap) ok &= s.BasicFund <= Money.NonNegative(cap - c.Before.BasicPaid);
             if (pack.Supplementary?.AnnualCap is { } sc) ok &= s.SupplementaryFund <= Money.NonNegative(sc - c.Before.SupplementaryPaid);
-            if (pack.MajorIllness?.AnnualCap is { } mc) ok &= s.MajorIllnessFund <= Money.NonNegative(mc - c.Before.MajorPaid);
+            if (MajorCap(pack, c.Member) is { } mc) ok &= s.MajorIllnessFund <= Money.NonNegative(mc - c.Before.MajorPaid);
             if (pack.Assistance?.AnnualCap is { } ac) ok &= s.AssistanceFund <= Money.NonNegative(ac - c.Before.AssistancePaid);
             if (pack.CombinedAnnualCap?[(int)c.Member.InsuranceType] is { } cc) ok &= s.FundTotal <= Money.NonNegative(cc - c.Before.FundsPaid);
             return ok;
@@ -69,7 +73,7 @@ public sealed class SettlementProperties
             bool Within(decimal? cap, decimal before, decimal now) => cap is not { } k || before > k || now <= k;
             return Within(pack.Basic.AnnualCap(c.Member), c.Before.BasicPaid, after.BasicPaid)
                 && Within(pack.Supplementary?.AnnualCap, c.Before.SupplementaryPaid, after.SupplementaryPaid)
-                && Within(pack.MajorIllness?.AnnualCap, c.Before.MajorPaid, after.MajorPaid)
+                && Within(MajorCap(pack, c.Member), c.Before.MajorPaid, after.MajorPaid)
                 && Within(pack.Assistance?.AnnualCap, c.Before.AssistancePaid, after.AssistancePaid)
                 && Within(pack.CombinedAnnualCap?[(int)c.Member.InsuranceType], c.Before.FundsPaid, after.FundsPaid);
         }).Check(Config);

@@ -49,6 +49,7 @@ public sealed class WorkedExampleTests
             ["supplementaryFund"] = s.SupplementaryFund, ["majorIllnessFund"] = s.MajorIllnessFund, ["assistanceFund"] = s.AssistanceFund,
             ["accountPay"] = s.AccountPay, ["cashPay"] = s.CashPay, ["fundTotal"] = s.FundTotal, ["capShortfall"] = s.CapShortfall,
             ["majorQualifying"] = r.Delta.MajorQualifying, ["assistanceQualifying"] = r.Delta.AssistanceQualifying,
+            ["majorIllnessOutOfCatalog"] = r.MajorIllnessOutOfCatalog, ["burdenCeilingPaid"] = r.BurdenCeilingPaid,
         };
         Assert.True(expected.ContainsKey("cashPay") && expected.ContainsKey("fundTotal"), "every example pins cashPay and fundTotal");
         foreach (var p in expected.Properties())

@@ -15,7 +15,7 @@ public static class DeadLettersCommand
 {
     public static Command Create()
     {
-        var queue = new Option<string>("--queue") { Description = "The queue (e.g. eval-requests-511300, eval-replies, hospital-callbacks).", Required = true };
+        var queue = new Option<string>("--queue") { Description = "The queue (e.g. eval-requests-511300, eval-replies, filing-replies, hospital-callbacks).", Required = true };
         var ns = new Option<string?>("--namespace") { Description = "Service Bus namespace (fully qualified) to reach with your Azure sign-in (DefaultAzureCredential)." };
         var sb = new Option<string?>("--servicebus") { Description = "Service Bus connection string (instead of --namespace)." };
         var storage = new Option<string?>("--storage") { Description = "Storage connection of the local queues (default: the one ./gateway up wrote)." };

@@ -101,6 +101,9 @@ public sealed class OutcomeWriter : IDisposable
         Money("accountPay", s.AccountPay);
         Money("cashPay", s.CashPay);
         Money("fundTotal", s.FundTotal);
+        // §9: the parts of two funds paid by the newer rules (out-of-catalog items; the personal-burden ceiling).
+        Money("majorIllnessOutOfCatalog", r.MajorIllnessOutOfCatalog);
+        Money("burdenCeilingPaid", r.BurdenCeilingPaid);
         _w.WritePropertyName("ratio");
         _w.WriteValue(r.Ratio.ToString("0.00##", CultureInfo.InvariantCulture));
         _w.WritePropertyName("packId");

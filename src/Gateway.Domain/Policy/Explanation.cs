@@ -50,6 +50,7 @@ internal static class Explanation
         if (n.HasFlag(SettlementNotes.SpecialDiseaseAdded)) ratio += $", raised by the special-disease rule '{r.SpecialDiseaseRule}'";
         if (n.HasFlag(SettlementNotes.Unfiled)) ratio += ", lowered because the member has no filing (备案) for the treatment region";
         if (n.HasFlag(SettlementNotes.EmergencyCountsAsFiled)) ratio += " (emergency: counts as filed)";
+        if (n.HasFlag(SettlementNotes.WithinProvinceNoFilingNeeded)) ratio += " (no filing, but none is needed inside the home province: 省内就医免备案)";
         steps.Add(new ExplanationStep("basicFund", null, s.BasicFund,
             ratio + $": ({M(s.InScope)} − {M(s.Deductible)}) × {P(r.Ratio)} = {M(s.BasicFund + s.CapShortfall)}"
             + (s.CapShortfall > 0 ? $"; the annual cap allows {M(s.BasicFund)} (short {M(s.CapShortfall)})." : ".")));
@@ -58,12 +59,37 @@ internal static class Explanation
         var major = $"Major-illness insurance (大病保险) pays {M(s.MajorIllnessFund)}";
         if (n.HasFlag(SettlementNotes.MajorIllnessNotEnrolled)) major += ": the member is not enrolled";
         else if (n.HasFlag(SettlementNotes.MajorIllnessNotThisEncounterType)) major += ": not for this encounter type";
-        else major += $" on a qualifying burden of {M(r.Delta.MajorQualifying)} (cumulative this year {M(r.Before.MajorQualifying + r.Delta.MajorQualifying)})";
+        else
+        {
+            major += $" on a qualifying burden of {M(r.Delta.MajorQualifying)} (cumulative this year {M(r.Before.MajorQualifying + r.Delta.MajorQualifying)}, threshold {M(r.MajorIllnessThreshold)})";
+            if (n.HasFlag(SettlementNotes.MajorIllnessCategoryTerms)) major += "; the member's assistance category has its own terms";
+            if (r.OutOfCatalogLines.Count > 0)
+                major += $"; {M(r.MajorIllnessOutOfCatalog)} of it on the listed out-of-catalog items of line{(r.OutOfCatalogLines.Count == 1 ? "" : "s")} "
+                         + string.Join(", ", r.OutOfCatalogLines) + $" at {P(r.OutOfCatalogRatio)}";
+        }
         if (n.HasFlag(SettlementNotes.MajorIllnessCapReached)) major += "; its annual cap is reached";
         steps.Add(new ExplanationStep("majorIllnessFund", null, s.MajorIllnessFund, major + "."));
+        if (r.OutOfCatalogLines.Count > 0)
+        {
+            foreach (var l in r.Priced.Lines)
+            {
+                if (!r.OutOfCatalogLines.Contains(l.LineNo)) continue;
+                steps.Add(new ExplanationStep("majorIllnessFund.outOfCatalog", l.LineNo, l.FullSelfPay,
+                    $"{l.ItemCode}: outside the catalog, listed by the major-illness insurance (重疾补充): {M(l.FullSelfPay)} paid at {P(r.OutOfCatalogRatio)}."));
+            }
+        }
         steps.Add(new ExplanationStep("assistanceFund", null, s.AssistanceFund,
             $"Medical assistance (医疗救助) pays {M(s.AssistanceFund)}" + (r.Delta.AssistanceQualifying > 0 ? $" on a burden of {M(r.Delta.AssistanceQualifying)}" : "")
+            + (r.BurdenCeilingPaid > 0 ? $", of which {M(r.BurdenCeilingPaid)} by the personal-burden ceiling" : "")
             + (n.HasFlag(SettlementNotes.AssistanceCapReached) ? "; its annual cap is reached." : ".")));
+        if (n.HasFlag(SettlementNotes.BurdenCeilingApplies))
+        {
+            var personal = s.InScope - s.BasicFund - s.SupplementaryFund - (s.MajorIllnessFund - r.MajorIllnessOutOfCatalog) - s.AssistanceFund;
+            steps.Add(new ExplanationStep("assistanceFund.burdenCeiling", null, r.BurdenCeilingPaid,
+                $"Personal-burden ceiling (个人负担封顶) {P(r.BurdenCeilingShare)} of the in-scope {M(s.InScope)}: the assistance fund adds {M(r.BurdenCeilingPaid)}; "
+                + $"the personal in-scope share is {M(personal)}"
+                + (n.HasFlag(SettlementNotes.BurdenCeilingCapBound) ? " (a cap limited the top-up)." : ".")));
+        }
         if (n.HasFlag(SettlementNotes.CombinedCapReached))
             steps.Add(new ExplanationStep("combinedCap", null, s.FundTotal, "The combined annual cap (综合保障额度) limited the fund layers."));
         steps.Add(new ExplanationStep("accountPay", null, s.AccountPay, n.HasFlag(SettlementNotes.AccountUsed)

@@ -93,6 +93,8 @@ public static class PolicyEngine
         if (!member.IsFiledFor(e.TreatmentRegion, date))
         {
             if (e.Emergency) notes |= SettlementNotes.EmergencyCountsAsFiled;
+            else if (pack.Filing is { ExemptWithinProvince: true } && e.TreatmentRegion.SameProvinceAs(member.HomeRegion))
+                notes |= SettlementNotes.WithinProvinceNoFilingNeeded; // §9.4 省内就医免备案
             else
             {
                 ratio -= pack.Basic.UnfiledPenalty;
@@ -134,40 +136,97 @@ public static class PolicyEngine
             }
         }
 
-        // 4. Major-illness insurance (大病保险): annual and cumulative over the in-scope personal burden.
+        // 4. Major-illness insurance (大病保险): annual and cumulative over the in-scope personal burden, with the member's
+        // category terms (§9.2), plus the listed out-of-catalog items (§9.1), the two together within the caps.
         var major = 0m;
+        var majorInScope = 0m;
+        var majorOutOfCatalog = 0m;
         var majorQualifying = 0m;
+        var majorThreshold = 0m;
+        int[]? outOfCatalogLines = null;
         if (pack.MajorIllness is { } mi)
         {
             if (mi.EnrolmentRequired && !member.MajorIllnessEnrolled) notes |= SettlementNotes.MajorIllnessNotEnrolled;
             else if (!mi.Covers(e.EncounterType)) notes |= SettlementNotes.MajorIllnessNotThisEncounterType;
             else
             {
+                var threshold = mi.Threshold;
+                var segments = mi.Segments;
+                var capped = mi.AnnualCap is not null;
+                if (mi.TermsFor(member.AssistanceCategory) is { } ct)
+                {
+                    threshold = Money.Round(threshold * ct.ThresholdFactor);
+                    if (ct.RatioPoints != 0m) segments = Raised(segments, ct.RatioPoints);
+                    if (ct.NoCap) capped = false;
+                    notes |= SettlementNotes.MajorIllnessCategoryTerms;
+                }
+                majorThreshold = threshold;
                 majorQualifying = Money.NonNegative(inScope - basic - supplementary);
-                major = Money.Round(Cumulative(mi.Segments, mi.Threshold, before.MajorQualifying + majorQualifying)
-                                    - Cumulative(mi.Segments, mi.Threshold, before.MajorQualifying));
-                var left = mi.AnnualCap is { } mc ? Money.NonNegative(mc - before.MajorPaid) : decimal.MaxValue;
+                var inScopePart = Money.Round(Cumulative(segments, threshold, before.MajorQualifying + majorQualifying)
+                                              - Cumulative(segments, threshold, before.MajorQualifying));
+                var outPart = 0m;
+                if (mi.OutOfCatalog is { } oc && priced.FullSelfPay > 0m)
+                {
+                    var o = 0m;
+                    List<int>? paidLines = null;
+                    foreach (var l in priced.Lines)
+                    {
+                        if (!oc.Lists(l)) continue;
+                        o += l.FullSelfPay;
+                        (paidLines ??= []).Add(l.LineNo);
+                    }
+                    if (paidLines is not null)
+                    {
+                        outPart = Money.Round(o * oc.Ratio);
+                        outOfCatalogLines = paidLines.ToArray();
+                    }
+                }
+                major = inScopePart + outPart;
+                var left = capped ? Money.NonNegative(mi.AnnualCap!.Value - before.MajorPaid) : decimal.MaxValue;
                 if (major > left) { major = left; notes |= SettlementNotes.MajorIllnessCapReached; }
                 if (combined)
                 {
                     if (major > combinedLeft) { major = combinedLeft; notes |= SettlementNotes.CombinedCapReached; }
                     combinedLeft -= major;
                 }
+                // A cap takes from the out-of-catalog part first: the in-scope payment came first ("on top of" it).
+                majorInScope = Money.Min(inScopePart, major);
+                majorOutOfCatalog = major - majorInScope;
             }
         }
 
-        // 5. Medical assistance (医疗救助) by category.
+        // 5. Medical assistance (医疗救助) by category, then the personal-burden ceiling (§9.3).
         var assistance = 0m;
         var assistanceQualifying = 0m;
-        if (pack.Assistance is { } ar && ar.Categories[(int)member.AssistanceCategory] is { } terms)
+        var ceilingPaid = 0m;
+        if (pack.Assistance is { } ar)
         {
-            var fundsSoFar = basic + supplementary + major;
-            assistanceQualifying = Money.NonNegative((ar.Base == AssistanceBase.InScope ? inScope : total) - fundsSoFar);
-            var q = before.AssistanceQualifying;
-            assistance = Money.Round(terms.Ratio * (Money.NonNegative(q + assistanceQualifying - terms.Threshold) - Money.NonNegative(q - terms.Threshold)));
             var left = ar.AnnualCap is { } ac ? Money.NonNegative(ac - before.AssistancePaid) : decimal.MaxValue;
-            if (assistance > left) { assistance = left; notes |= SettlementNotes.AssistanceCapReached; }
-            if (combined && assistance > combinedLeft) { assistance = combinedLeft; notes |= SettlementNotes.CombinedCapReached; }
+            if (ar.Categories[(int)member.AssistanceCategory] is { } terms)
+            {
+                // In scope: the out-of-catalog payment paid no in-scope amount, so it does not lower the in-scope burden.
+                var fundsSoFar = ar.Base == AssistanceBase.InScope ? basic + supplementary + majorInScope : basic + supplementary + major;
+                assistanceQualifying = Money.NonNegative((ar.Base == AssistanceBase.InScope ? inScope : total) - fundsSoFar);
+                var q = before.AssistanceQualifying;
+                assistance = Money.Round(terms.Ratio * (Money.NonNegative(q + assistanceQualifying - terms.Threshold) - Money.NonNegative(q - terms.Threshold)));
+                if (assistance > left) { assistance = left; notes |= SettlementNotes.AssistanceCapReached; }
+                if (combined && assistance > combinedLeft) { assistance = combinedLeft; notes |= SettlementNotes.CombinedCapReached; }
+                left -= assistance;
+                if (combined) combinedLeft -= assistance;
+            }
+            if (ar.BurdenCeiling is { } ceiling && ceiling.AppliesTo(member.AssistanceCategory, e.EncounterType, e.SpecialDiseaseCode))
+            {
+                var personal = inScope - (basic + supplementary + majorInScope + assistance);
+                var most = Money.Round(inScope * ceiling.MaxShare);
+                notes |= SettlementNotes.BurdenCeilingApplies;
+                if (personal > most)
+                {
+                    ceilingPaid = personal - most;
+                    if (ceilingPaid > left) { ceilingPaid = left; notes |= SettlementNotes.AssistanceCapReached | SettlementNotes.BurdenCeilingCapBound; }
+                    if (combined && ceilingPaid > combinedLeft) { ceilingPaid = combinedLeft; notes |= SettlementNotes.CombinedCapReached | SettlementNotes.BurdenCeilingCapBound; }
+                    assistance += ceilingPaid;
+                }
+            }
         }
 
         // 7. Personal account (个人账户).
@@ -189,7 +248,27 @@ public static class PolicyEngine
             basic, supplementary, major, assistance, account, cash, shortfall);
         var delta = new AccumulatorDelta(date.Year, e.EncounterType == EncounterType.Inpatient ? 1 : 0, basic, supplementary,
             majorQualifying, major, assistanceQualifying, assistance, funds, disease, disease is null ? 0m : deductible, account);
-        return new SettlementResult(split, ratio, due, delta, before, pack.PackId, pack.Version, priced.CatalogVersion, notes, ruleName, priced);
+        return new SettlementResult(split, ratio, due, delta, before, pack.PackId, pack.Version, priced.CatalogVersion, notes, ruleName, priced)
+        {
+            MajorIllnessThreshold = majorThreshold,
+            MajorIllnessOutOfCatalog = majorOutOfCatalog,
+            OutOfCatalogLines = outOfCatalogLines ?? [],
+            OutOfCatalogRatio = pack.MajorIllness?.OutOfCatalog?.Ratio ?? 0m,
+            BurdenCeilingPaid = ceilingPaid,
+            BurdenCeilingShare = pack.Assistance?.BurdenCeiling?.MaxShare ?? 0m,
+        };
+    }
+
+    /// <summary>The segments with <paramref name="points"/> added to every ratio, at most 100% (§9.2).</summary>
+    private static Segment[] Raised(Segment[] segments, decimal points)
+    {
+        var raised = new Segment[segments.Length];
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var s = segments[i];
+            raised[i] = s with { Ratio = Money.Min(1m, s.Ratio + points) };
+        }
+        return raised;
     }
 
     /// <summary>f(x) = Σ ratioᵢ × |[0, max(0, x − T)] ∩ segmentᵢ|: the cumulative benefit on x (spec §3.4).</summary>

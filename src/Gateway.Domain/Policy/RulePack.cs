@@ -20,6 +20,8 @@ public sealed class RulePack
     /// <summary>综合保障额度: one annual cap over all fund layers, by insurance type (null = none).</summary>
     public decimal?[]? CombinedAnnualCap { get; init; }
     public required bool PersonalAccountAllowed { get; init; }
+    /// <summary>Filing (备案) rules beyond the unfiled penalty (spec §9.4, §9.5); null = none of them.</summary>
+    public FilingRules? Filing { get; init; }
 
     public bool IsEffectiveOn(DateOnly date) => date >= EffectiveFrom && (EffectiveTo is null || date <= EffectiveTo);
 
@@ -118,6 +120,12 @@ public sealed class MajorIllnessRules
     public required decimal Threshold { get; init; }
     public required Segment[] Segments { get; init; }
     public decimal? AnnualCap { get; init; }
+    /// <summary>Items outside the catalog that the layer also pays (spec §9.1, Shenzhen 重疾补充); null = none.</summary>
+    public OutOfCatalogRules? OutOfCatalog { get; init; }
+    /// <summary>Terms by assistance category (spec §9.2), indexed by <see cref="AssistanceCategory"/>; null entry = the pack's own terms.</summary>
+    public MajorIllnessCategoryTerms?[]? ByCategory { get; init; }
+
+    public MajorIllnessCategoryTerms? TermsFor(AssistanceCategory c) => ByCategory?[(int)c];
 
     public bool Covers(EncounterType type)
     {
@@ -135,6 +143,52 @@ public sealed class AssistanceRules
     /// <summary>Indexed by <see cref="AssistanceCategory"/>; null = the category gets no assistance.</summary>
     public required AssistanceTerms?[] Categories { get; init; }
     public decimal? AnnualCap { get; init; }
+    /// <summary>A ceiling on the personal in-scope share the fund tops up to (spec §9.3); null = none.</summary>
+    public BurdenCeilingRules? BurdenCeiling { get; init; }
 }
 
 public sealed record AssistanceTerms(decimal Threshold, decimal Ratio);
+
+/// <summary>
+/// Out-of-catalog items the major-illness layer pays (spec §9.1): the full self-pay of a line whose item code is listed and
+/// that is not in the treatment catalog or is class C, at <see cref="Ratio"/>, on top of the cumulative in-scope payment.
+/// </summary>
+public sealed class OutOfCatalogRules
+{
+    public required IReadOnlySet<string> ItemCodes { get; init; }
+    public required decimal Ratio { get; init; }
+
+    public bool Lists(in PricedLine line) =>
+        (line.Pricing is LinePricing.NotInCatalog or LinePricing.ClassC) && line.FullSelfPay > 0m && ItemCodes.Contains(line.ItemCode);
+}
+
+/// <summary>Major-illness terms for one assistance category (spec §9.2).</summary>
+public sealed record MajorIllnessCategoryTerms(decimal ThresholdFactor, decimal RatioPoints, bool NoCap);
+
+/// <summary>
+/// 个人负担封顶 (spec §9.3): for the listed categories and encounter types (and, when listed, special diseases), the assistance
+/// fund pays what keeps the personal in-scope share at most <see cref="MaxShare"/> of the in-scope amount, within its caps.
+/// </summary>
+public sealed class BurdenCeilingRules
+{
+    public required AssistanceCategory[] Categories { get; init; }
+    public required EncounterType[] EncounterTypes { get; init; }
+    /// <summary>Null: any encounter of the listed types; else the encounter's special-disease code must be listed.</summary>
+    public IReadOnlySet<string>? SpecialDiseaseCodes { get; init; }
+    public required decimal MaxShare { get; init; }
+
+    public bool AppliesTo(AssistanceCategory category, EncounterType type, string? specialDisease) =>
+        Array.IndexOf(Categories, category) >= 0 && Array.IndexOf(EncounterTypes, type) >= 0
+        && (SpecialDiseaseCodes is null || (specialDisease is not null && SpecialDiseaseCodes.Contains(specialDisease)));
+}
+
+/// <summary>Filing (备案) rules of a home region (spec §9.4, §9.5).</summary>
+public sealed class FilingRules
+{
+    /// <summary>省内就医免备案: no unfiled penalty when the treatment region is in the member's home province (first two digits equal).</summary>
+    public required bool ExemptWithinProvince { get; init; }
+    /// <summary>Online filing by a treating hospital (秒备案): the number of days a filing is valid from its day; null = not allowed.</summary>
+    public int? OnlineValidityDays { get; init; }
+
+    public bool OnlineAllowed => OnlineValidityDays is not null;
+}

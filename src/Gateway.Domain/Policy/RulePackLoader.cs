@@ -26,7 +26,7 @@ public static class RulePackLoader
         try
         {
             using var reader = new JsonTextReader(new StringReader(json)) { FloatParseHandling = FloatParseHandling.Decimal, DateParseHandling = DateParseHandling.None };
-            root = JObject.Load(reader);
+            root = JObject.Load(reader, new JsonLoadSettings { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
         }
         catch (JsonReaderException e)
         {
@@ -107,7 +107,7 @@ public static class RulePackLoader
         public RulePack Pack(JObject root)
         {
             Only(root, "$schema", "packId", "region", "regionName", "version", "effectiveFrom", "effectiveTo", "notes", "deductible", "basicFund",
-                "supplementaryFund", "majorIllness", "assistance", "combinedAnnualCap", "personalAccount");
+                "supplementaryFund", "majorIllness", "assistance", "combinedAnnualCap", "personalAccount", "filing");
             var regionToken = Req(root, "region");
             if (!RegionCode.TryParse(Str(regionToken), out var region)) throw Error(regionToken, "a six-digit region code is expected");
             var from = Date(Req(root, "effectiveFrom"));
@@ -137,6 +137,70 @@ public static class RulePackLoader
                 Assistance = OptObj(root, "assistance") is { } a ? Assistance(a) : null,
                 CombinedAnnualCap = OptObj(root, "combinedAnnualCap") is { } c ? ByType(c) : null,
                 PersonalAccountAllowed = allowed,
+                Filing = OptObj(root, "filing") is { } f ? Filing(f) : null,
+            };
+        }
+
+        private bool Bool(JToken t) => t.Type == JTokenType.Boolean ? (bool)t : throw Error(t, "true or false is expected");
+
+        private int Int(JToken t, int min, int max) =>
+            t is JValue { Type: JTokenType.Integer, Value: long v } && v >= min && v <= max ? (int)v : throw Error(t, $"a whole number between {min} and {max} is expected");
+
+        private JArray Arr(JToken t, bool nonEmpty = true) =>
+            t is JArray a && (!nonEmpty || a.Count > 0) ? a : throw Error(t, nonEmpty ? "a non-empty array is expected" : "an array is expected");
+
+        /// <summary>Codes: distinct, 1–64 of letters, digits, '.', '_', '-' (as item and disease codes are on the API).</summary>
+        private HashSet<string> Codes(JToken t, int maxCount = 10_000)
+        {
+            var arr = Arr(t);
+            if (arr.Count > maxCount) throw Error(t, $"at most {maxCount} codes");
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var c in arr)
+            {
+                var code = Str(c);
+                if (code.Length > 64 || !code.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '-'))
+                    throw Error(c, "a code of 1–64 letters, digits, '.', '_' or '-' is expected");
+                if (!set.Add(code)) throw Error(c, $"'{code}' is listed twice");
+            }
+            return set;
+        }
+
+        private EncounterType[] EncounterTypesOf(JToken t)
+        {
+            var arr = Arr(t);
+            var types = new List<EncounterType>();
+            foreach (var x in arr)
+            {
+                if (x.Type != JTokenType.String || !DomainNames.TryParseEncounterType((string?)x, out var et)) throw Error(x, "inpatient or specialOutpatient expected");
+                if (types.Contains(et)) throw Error(x, "listed twice");
+                types.Add(et);
+            }
+            return types.ToArray();
+        }
+
+        private AssistanceCategory Category(JToken at, string? name)
+        {
+            if (!DomainNames.TryParseAssistanceCategory(name, out var c) || c == AssistanceCategory.None)
+                throw Error(at, "category must be destitute, minimumLiving, povertyRegistered or lowIncome");
+            return c;
+        }
+
+        private FilingRules Filing(JObject o)
+        {
+            Only(o, "exemptWithinProvince", "online");
+            int? days = null;
+            if (OptObj(o, "online") is { } online)
+            {
+                Only(online, "allowed", "validityDays");
+                if (Bool(Req(online, "allowed")))
+                    days = Int(Req(online, "validityDays"), 1, 3660);
+                else if (online.TryGetValue("validityDays", out var vd) && vd.Type != JTokenType.Null)
+                    throw Error(vd, "validityDays is given only when online filing is allowed");
+            }
+            return new FilingRules
+            {
+                ExemptWithinProvince = o.TryGetValue("exemptWithinProvince", out var ex) && ex.Type != JTokenType.Null && Bool(ex),
+                OnlineValidityDays = days,
             };
         }
 
@@ -235,7 +299,7 @@ public static class RulePackLoader
 
         private MajorIllnessRules Major(JObject o)
         {
-            Only(o, "enrolmentRequired", "encounterTypes", "threshold", "segments", "annualCap");
+            Only(o, "enrolmentRequired", "encounterTypes", "threshold", "segments", "annualCap", "outOfCatalogItems", "byAssistanceCategory");
             var typesToken = Req(o, "encounterTypes") as JArray ?? throw Error(o["encounterTypes"]!, "an array is expected");
             var types = typesToken.Select(t => DomainNames.TryParseEncounterType((string?)t, out var et) ? et : throw Error(t, "inpatient or specialOutpatient expected")).ToArray();
             return new MajorIllnessRules
@@ -245,7 +309,32 @@ public static class RulePackLoader
                 Threshold = Money_(Req(o, "threshold")),
                 Segments = Segments(Req(o, "segments")),
                 AnnualCap = OptMoney(o, "annualCap"),
+                OutOfCatalog = OptObj(o, "outOfCatalogItems") is { } oc ? OutOfCatalog(oc) : null,
+                ByCategory = OptObj(o, "byAssistanceCategory") is { } bc ? MajorByCategory(bc) : null,
             };
+        }
+
+        private OutOfCatalogRules OutOfCatalog(JObject o)
+        {
+            Only(o, "itemCodes", "ratio");
+            return new OutOfCatalogRules { ItemCodes = Codes(Req(o, "itemCodes")), Ratio = Ratio(Req(o, "ratio")) };
+        }
+
+        private MajorIllnessCategoryTerms?[] MajorByCategory(JObject o)
+        {
+            var terms = new MajorIllnessCategoryTerms?[Enum.GetValues<AssistanceCategory>().Length];
+            foreach (var p in o.Properties())
+            {
+                var c = Category(p, p.Name);
+                var t = Obj(p.Value);
+                Only(t, "thresholdFactor", "ratioPoints", "noCap");
+                if (!t.HasValues) throw Error(t, "give at least one of thresholdFactor, ratioPoints, noCap");
+                terms[(int)c] = new MajorIllnessCategoryTerms(
+                    t.TryGetValue("thresholdFactor", out var f) ? Dec(f, 0m, 10m) : 1m,
+                    t.TryGetValue("ratioPoints", out var rp) ? Ratio(rp) : 0m,
+                    t.TryGetValue("noCap", out var nc) && Bool(nc));
+            }
+            return terms;
         }
 
         private Segment[] Segments(JToken t)
@@ -268,7 +357,7 @@ public static class RulePackLoader
 
         private AssistanceRules Assistance(JObject o)
         {
-            Only(o, "base", "categories", "annualCap");
+            Only(o, "base", "categories", "annualCap", "burdenCeiling");
             var baseToken = Req(o, "base");
             var b = Str(baseToken) switch
             {
@@ -280,13 +369,35 @@ public static class RulePackLoader
             var terms = new AssistanceTerms?[Enum.GetValues<AssistanceCategory>().Length];
             foreach (var p in cats.Properties())
             {
-                if (!DomainNames.TryParseAssistanceCategory(p.Name, out var c) || c == AssistanceCategory.None)
-                    throw Error(p, "category must be destitute, minimumLiving, povertyRegistered or lowIncome");
+                var c = Category(p, p.Name);
                 var term = Obj(p.Value);
                 Only(term, "threshold", "ratio");
                 terms[(int)c] = new AssistanceTerms(Money_(Req(term, "threshold")), Ratio(Req(term, "ratio")));
             }
-            return new AssistanceRules { Base = b, Categories = terms, AnnualCap = OptMoney(o, "annualCap") };
+            return new AssistanceRules
+            {
+                Base = b, Categories = terms, AnnualCap = OptMoney(o, "annualCap"),
+                BurdenCeiling = OptObj(o, "burdenCeiling") is { } bc ? BurdenCeiling(bc) : null,
+            };
+        }
+
+        private BurdenCeilingRules BurdenCeiling(JObject o)
+        {
+            Only(o, "categories", "encounterTypes", "specialDiseaseCodes", "maxShare");
+            var categories = new List<AssistanceCategory>();
+            foreach (var c in Arr(Req(o, "categories")))
+            {
+                var cat = Category(c, c.Type == JTokenType.String ? (string?)c : null);
+                if (categories.Contains(cat)) throw Error(c, "listed twice");
+                categories.Add(cat);
+            }
+            return new BurdenCeilingRules
+            {
+                Categories = categories.ToArray(),
+                EncounterTypes = EncounterTypesOf(Req(o, "encounterTypes")),
+                SpecialDiseaseCodes = o.TryGetValue("specialDiseaseCodes", out var sd) && sd.Type != JTokenType.Null ? Codes(sd) : null,
+                MaxShare = Ratio(Req(o, "maxShare")),
+            };
         }
     }
 }

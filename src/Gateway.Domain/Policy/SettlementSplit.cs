@@ -83,6 +83,14 @@ public enum SettlementNotes
     CombinedCapReached = 1 << 15,
     AccountUsed = 1 << 16,
     AccountNotAllowed = 1 << 17,
+    /// <summary>Unfiled, but the treatment region is in the home province and the pack needs no filing there (§9.4).</summary>
+    WithinProvinceNoFilingNeeded = 1 << 18,
+    /// <summary>The major-illness layer used the member's assistance-category terms (§9.2).</summary>
+    MajorIllnessCategoryTerms = 1 << 19,
+    /// <summary>The personal-burden ceiling applies to this member and encounter (§9.3).</summary>
+    BurdenCeilingApplies = 1 << 20,
+    /// <summary>The ceiling's top-up was limited by the assistance cap or the combined cap (§9.3).</summary>
+    BurdenCeilingCapBound = 1 << 21,
 }
 
 /// <summary>Everything a settlement decided, enough to explain it line by line and to reverse it exactly.</summary>
@@ -100,6 +108,17 @@ public sealed record SettlementResult(
     PricedEncounter Priced)
 {
     public AnnualAccumulators After => Before.Apply(Delta);
+
+    /// <summary>The major-illness threshold applied (after the category's factor, §9.2); 0 when the layer did not apply.</summary>
+    public decimal MajorIllnessThreshold { get; init; }
+    /// <summary>The part of <see cref="SettlementSplit.MajorIllnessFund"/> paid on the listed out-of-catalog items (§9.1).</summary>
+    public decimal MajorIllnessOutOfCatalog { get; init; }
+    /// <summary>The lines whose out-of-catalog amount the major-illness layer paid (§9.1), in bill order.</summary>
+    public IReadOnlyList<int> OutOfCatalogLines { get; init; } = [];
+    public decimal OutOfCatalogRatio { get; init; }
+    /// <summary>The part of <see cref="SettlementSplit.AssistanceFund"/> paid by the personal-burden ceiling (§9.3).</summary>
+    public decimal BurdenCeilingPaid { get; init; }
+    public decimal BurdenCeilingShare { get; init; }
 
     /// <summary>Built on demand: the hot path does not pay for text nobody reads.</summary>
     public IReadOnlyList<ExplanationStep> Explain() => Explanation.Build(this);

@@ -19,5 +19,9 @@ public readonly record struct RegionCode
         return true;
     }
 
+    /// <summary>Both regions in one province: the first two digits of the codes are equal (350200 Xiamen, 350100 Fuzhou).</summary>
+    public bool SameProvinceAs(RegionCode other) =>
+        Value is not null && other.Value is not null && Value[0] == other.Value[0] && Value[1] == other.Value[1];
+
     public override string ToString() => Value ?? "";
 }

@@ -18,6 +18,8 @@ public enum RejectionCode
     RulePackMissing,
     CatalogMissing,
     InvalidEncounter,
+    /// <summary>A hospital's online filing (秒备案, spec §9.5) for a home region whose pack does not allow it.</summary>
+    OnlineFilingNotAllowed,
 }
 
 public sealed record Rejection(RejectionCode Code, string Detail, string? Pointer = null)

@@ -31,8 +31,11 @@ public static class ScenarioReader
     // Annotations (why, description, notes, expected) travel with a scenario and are not evaluated.
     private static readonly HashSet<string> ScenarioFields = ["id", "treatmentRegion", "member", "encounter", "accumulators", "why", "description", "notes", "expected"];
     private static readonly HashSet<string> MemberFields =
-        ["memberId", "homeRegion", "insuranceType", "birthDate", "retired", "filed", "continuousYears", "majorIllnessEnrolled",
+        ["memberId", "homeRegion", "insuranceType", "birthDate", "retired", "filed", "filings", "continuousYears", "majorIllnessEnrolled",
          "assistanceCategory", "accountBalance", "specialDiseases", "status"];
+    // The registry's own forms (MemberDto, docs/messages.md "Member registry"), so an export can be fed as it is.
+    private static readonly HashSet<string> DiseaseFields = ["code", "validFrom", "validTo"];
+    private static readonly HashSet<string> FilingFields = ["treatmentRegion", "validFrom", "validTo"];
     private static readonly HashSet<string> EncounterFields =
         ["hospitalCode", "encounterType", "hospitalLevel", "admissionDate", "dischargeDate", "visitDate", "diagnoses",
          "specialDiseaseCode", "emergency", "useAccount", "referral", "lines"];
@@ -156,11 +159,36 @@ public static class ScenarioReader
         {
             Known(m, MemberFields);
             var filed = Bool(m, "filed", false);
-            var filings = filed ? new[] { new Filing(treatment, admission, discharge) } : [];
-            var diseases = new List<SpecialDiseaseRegistration>();
-            if (m.TryGetValue("specialDiseases", out var sd) && sd is JArray arr)
+            IReadOnlyList<Filing> filings = filed ? [new Filing(treatment, admission, discharge)] : [];
+            if (m.TryGetValue("filings", out var ft) && ft.Type != JTokenType.Null)
             {
-                foreach (var d in arr) diseases.Add(new SpecialDiseaseRegistration(d.Type == JTokenType.String ? (string)d! : throw Error(d, null, "a disease code string is expected"), DateOnly.MinValue, null));
+                if (filed) throw Error(m, "filings", "give either filed: true or the member's filings, not both");
+                if (ft is not JArray fa) throw Error(m, "filings", "an array of filings {treatmentRegion, validFrom, validTo} is expected");
+                var list = new List<Filing>(fa.Count);
+                foreach (var f in fa)
+                {
+                    if (f is not JObject fo) throw Error(f, null, "a filing object {treatmentRegion, validFrom, validTo} is expected");
+                    Known(fo, FilingFields);
+                    var (from, to) = Validity(fo);
+                    list.Add(new Filing(Region(fo, "treatmentRegion"), from, to));
+                }
+                filings = list;
+            }
+            var diseases = new List<SpecialDiseaseRegistration>();
+            if (m.TryGetValue("specialDiseases", out var sd) && sd.Type != JTokenType.Null)
+            {
+                if (sd is not JArray arr) throw Error(m, "specialDiseases", "an array of disease codes or registrations {code, validFrom, validTo} is expected");
+                foreach (var d in arr)
+                {
+                    if (d.Type == JTokenType.String) diseases.Add(new SpecialDiseaseRegistration(DiseaseCode(d, (string)d!), DateOnly.MinValue, null));
+                    else if (d is JObject o)
+                    {
+                        Known(o, DiseaseFields);
+                        var (from, to) = Validity(o);
+                        diseases.Add(new SpecialDiseaseRegistration(DiseaseCode(o["code"] ?? o, Str(o, "code")), from, to));
+                    }
+                    else throw Error(d, null, "a disease code string or a registration {code, validFrom, validTo} is expected");
+                }
             }
             return new MemberProfile(
                 OptStr(m, "memberId") ?? id,
@@ -175,6 +203,20 @@ public static class ScenarioReader
                 filings,
                 Dec(m, "accountBalance", 0m),
                 Enum<MemberStatus>(m, "status", DomainNames.TryParseMemberStatus, "active, suspended", MemberStatus.Active));
+        }
+
+        /// <summary>A special-disease code as the API takes it: 1–20 of letters, digits, '.', '-'.</summary>
+        private string DiseaseCode(JToken at, string code) =>
+            code.Length is >= 1 and <= 20 && code.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-')
+                ? code : throw Error(at, null, "a special-disease code (1–20 letters, digits, '.', '-') is expected");
+
+        /// <summary>validFrom (required) and validTo (optional, null = open), inclusive, not reversed.</summary>
+        private (DateOnly From, DateOnly? To) Validity(JObject o)
+        {
+            var from = Date(o, "validFrom");
+            DateOnly? to = o.TryGetValue("validTo", out var t) && t.Type != JTokenType.Null ? Date(o, "validTo") : null;
+            if (to < from) throw Error(o, "validTo", "is before validFrom");
+            return (from, to);
         }
 
         public AnnualAccumulators Accumulators(JObject a, int year)

@@ -16,10 +16,23 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
     public const string ReplyBinding = "reply";
     private const int MaxConflictRetries = 50;
 
+    /// <summary>The output binding of a filing's answer (queue filing-replies).</summary>
+    public const string FilingReplyBinding = "filingReply";
+
+    private readonly Filings.HomeFilingEvaluator _filings = new(members, packs, directory, clock);
+
     public async Task<InvocationResult> HandleAsync(string region, InvocationRequest invocation, CancellationToken ct)
     {
         var result = new InvocationResult();
-        var message = GatewayJson.Deserialize<EvaluationRequestMessage>(await claims.UnwrapAsync(invocation.MessageText("msg"), ct).ConfigureAwait(false));
+        var text = await claims.UnwrapAsync(invocation.MessageText("msg"), ct).ConfigureAwait(false);
+        if (FilingRequestMessage.IsFiling(text))
+        {
+            // A hospital's online filing (kind file, FilingRequest v1) shares the region's queue; its answer has its own queue.
+            result.Outputs[FilingReplyBinding] = await claims.WrapAsync(await _filings.HandleAsync(region, text, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            result.Logs.Add("file: replied");
+            return result;
+        }
+        var message = GatewayJson.Deserialize<EvaluationRequestMessage>(text);
         if (message.SchemaVersion != EvaluationRequestMessage.CurrentSchemaVersion)
             throw new InvalidOperationException($"Unsupported schemaVersion {message.SchemaVersion}.");
         if (message.HomeRegion != region)

@@ -15,8 +15,10 @@ public sealed class GatewayStorage
     public const string AccumulatorsTable = "Accumulators";
     public const string LedgerTable = "Ledger";
     public const string PeriodsTable = "Periods";
+    /// <summary>Hospitals' online filings (秒备案) as the gateway holds them: status, and the home region's answer.</summary>
+    public const string FilingsTable = "Filings";
 
-    public static readonly string[] AllTables = [SettlementsTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable];
+    public static readonly string[] AllTables = [SettlementsTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable, FilingsTable];
 
     public GatewayStorage(string connectionString, StorageRoundTripCounter? counter = null, FaultInjectionPolicy? faults = null)
     {

@@ -16,3 +16,16 @@ public static class AppliedStatus
     /// <summary>The gateway failed the settlement: its delta was reversed, or nothing was ever applied (a tombstone). Final.</summary>
     public const string Voided = "voided";
 }
+
+/// <summary>
+/// A hospital's online filing as the home region decided it (row <c>filing-{filingId}</c> of the member's partition, insert-only):
+/// status <c>filed</c> (with the filing, which then counts for every settlement of the member whose service date it covers)
+/// or <c>refused</c>, and the reply sent, so a redelivery sends it again. A registry import never touches these rows.
+/// </summary>
+public sealed record FilingMarker(string FilingKey, string Status, string TreatmentRegion, DateOnly? ValidFrom, DateOnly? ValidTo, string ReplyJson);
+
+public static class FilingMarkerStatus
+{
+    public const string Filed = "filed";
+    public const string Refused = "refused";
+}

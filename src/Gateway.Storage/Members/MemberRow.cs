@@ -20,6 +20,13 @@ public static class MemberRows
 
     public static string AppliedRow(string settlementKey) => $"applied-{settlementKey}";
 
+    /// <summary>An online filing (秒备案) the home region decided on: the filing itself when filed, and the reply either way.</summary>
+    public static string FilingRow(string filingKey) => $"{FilingPrefix}{filingKey}";
+
+    public const string FilingPrefix = "filing-";
+    /// <summary>The RowKey just after every filing row ('.' follows '-').</summary>
+    public const string FilingPrefixEnd = "filing.";
+
     private static string M(decimal d) => d.ToString("0.00", CultureInfo.InvariantCulture);
 
     private static decimal M(TableEntity e, string name) => decimal.Parse(e.GetString(name) ?? "0", CultureInfo.InvariantCulture);

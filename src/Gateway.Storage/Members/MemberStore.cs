@@ -65,18 +65,28 @@ public sealed class MemberStore(GatewayStorage storage)
     {
         var partition = MemberRows.Partition(region, memberId);
         var applied = MemberRows.AppliedRow(settlementKey);
+        // The member's online filings (filing-… rows, written by the home region's filing decisions) come in the same query.
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {MemberRows.ProfileRow} or RowKey eq {MemberRows.YearRow(year)} or RowKey eq {applied}")
+                     + " or " + TableClient.CreateQueryFilter($"(RowKey ge {MemberRows.FilingPrefix} and RowKey lt {MemberRows.FilingPrefixEnd})")
                      + (referringKey is null ? ")" : " or " + TableClient.CreateQueryFilter($"RowKey eq {MemberRows.AppliedRow(referringKey)}") + ")");
         TableEntity? profile = null, acc = null, marker = null, referring = null;
+        List<Filing>? online = null;
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
         {
             if (e.RowKey == MemberRows.ProfileRow) profile = e;
             else if (e.RowKey == applied) marker = e;
             else if (e.RowKey.StartsWith("year-", StringComparison.Ordinal)) acc = e;
+            else if (e.RowKey.StartsWith(MemberRows.FilingPrefix, StringComparison.Ordinal))
+            {
+                if (FilingOf(e) is { Status: FilingMarkerStatus.Filed, ValidFrom: { } from } f && RegionCode.TryParse(f.TreatmentRegion, out var filedFor))
+                    (online ??= []).Add(new Filing(filedFor, from, f.ValidTo));
+            }
             else referring = e;
         }
         if (profile is null) return null;
-        return new MemberState(partition, MemberRows.FromEntity(profile), profile.ETag,
+        var member = MemberRows.FromEntity(profile);
+        if (online is not null) member = member with { Filings = [.. member.Filings, .. online] };
+        return new MemberState(partition, member, profile.ETag,
             acc is null ? AnnualAccumulators.Empty(year) : MemberRows.AccumulatorsFromEntity(acc), acc?.ETag,
             marker is null ? null : Marker(marker), marker?.ETag, referring is null ? null : Marker(referring));
     }
@@ -172,6 +182,43 @@ public sealed class MemberStore(GatewayStorage storage)
     private static AppliedMarker Marker(TableEntity e) => new(
         e.RowKey["applied-".Length..], e.GetString("Status"), e.GetInt32("Year") ?? 0, e.GetString("Delta") ?? "", LargeText.Read(e, "Reply") ?? "",
         decimal.Parse(e.GetString("DeductiblePaid") ?? "0", CultureInfo.InvariantCulture), decimal.Parse(e.GetString("AccountPaid") ?? "0", CultureInfo.InvariantCulture));
+
+    /// <summary>One partition query: the member's profile (null when not in the registry) and the filing's marker (null when undecided).</summary>
+    public async Task<(MemberProfile? Profile, FilingMarker? Marker)> LoadFilingAsync(RegionCode region, string memberId, string filingKey, CancellationToken ct)
+    {
+        var partition = MemberRows.Partition(region, memberId);
+        var row = MemberRows.FilingRow(filingKey);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {MemberRows.ProfileRow} or RowKey eq {row})");
+        MemberProfile? profile = null;
+        FilingMarker? marker = null;
+        await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+        {
+            if (e.RowKey == MemberRows.ProfileRow) profile = MemberRows.FromEntity(e);
+            else marker = FilingOf(e);
+        }
+        return (profile, marker);
+    }
+
+    /// <summary>Records a filing decision, insert-only (whether or not the profile exists); false when one is recorded already.</summary>
+    public async Task<bool> RecordFilingAsync(RegionCode region, string memberId, FilingMarker marker, CancellationToken ct)
+    {
+        var e = new TableEntity(MemberRows.Partition(region, memberId), MemberRows.FilingRow(marker.FilingKey))
+        {
+            ["Status"] = marker.Status,
+            ["TreatmentRegion"] = marker.TreatmentRegion,
+        };
+        if (marker.ValidFrom is { } from) e["ValidFrom"] = from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        if (marker.ValidTo is { } to) e["ValidTo"] = to.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        LargeText.Write(e, "Reply", marker.ReplyJson);
+        return await SubmitAsync([new TableTransactionAction(TableTransactionActionType.Add, e)], ct).ConfigureAwait(false);
+    }
+
+    private static FilingMarker FilingOf(TableEntity e)
+    {
+        static DateOnly? P(string? s) => s is null ? null : DateOnly.ParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return new FilingMarker(e.RowKey[MemberRows.FilingPrefix.Length..], e.GetString("Status") ?? "", e.GetString("TreatmentRegion") ?? "",
+            P(e.GetString("ValidFrom")), P(e.GetString("ValidTo")), LargeText.Read(e, "Reply") ?? "");
+    }
 
     public async IAsyncEnumerable<(string Partition, AnnualAccumulators Accumulators)> AllAccumulatorsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
