@@ -195,7 +195,7 @@ public sealed class ClearingPagesTests : IAsyncLifetime
         await page.WaitForFunctionAsync("() => document.getElementById('clear-filters') && document.querySelectorAll('#entries tbody tr').length === 1");
         Assert.Contains(ids[2], await page.InnerTextAsync("#entries")); // 3,107.25 at the level-2 hospital; 2,245.80 is below
         await page.FillAsync("#filters input[name=min]", "");
-        await page.FillAsync("#filters input[name=from]", DateTime.UtcNow.AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        await page.FillAsync("#filters input[name=from]", Gateway.Domain.ChinaTime.DateOf(DateTimeOffset.UtcNow).AddDays(1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); // entry days are China days
         await page.SelectOptionAsync("#filters select[name=status]", "posting");
         await page.ClickAsync("#filters button[type=submit]");
         await page.WaitForSelectorAsync("#entries td:has-text('None')");
@@ -203,7 +203,7 @@ public sealed class ClearingPagesTests : IAsyncLifetime
 
         // Reconciliation results with the differences highlighted.
         using var recon = await _gateway.Hospital("H440300001").SendAsync(HttpMethod.Post, "/api/v1/reconciliations",
-            JObject.FromObject(new { from = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), to = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), count = 3, total = "1.00", fund = "1.00", cash = "0.00" }).ToString());
+            JObject.FromObject(new { from = Gateway.Domain.ChinaTime.DateOf(DateTimeOffset.UtcNow).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), to = Gateway.Domain.ChinaTime.DateOf(DateTimeOffset.UtcNow).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), count = 3, total = "1.00", fund = "1.00", cash = "0.00" }).ToString());
         Assert.Equal(HttpStatusCode.OK, recon.StatusCode);
         await page.GotoAsync(new Uri(_gateway.BaseUrl, "api/clearing/#/reconciliations").ToString());
         await page.WaitForSelectorAsync("#reconciliations tr.diff");

@@ -351,8 +351,8 @@ public sealed class InMemoryTablesConformanceTests(AzuriteHost host) : IClassFix
             + TableClient.CreateQueryFilter($"RowKey lt {SettlementStore.WaitPrefix} and Due lt {now}") + ") or ("
             + TableClient.CreateQueryFilter($"RowKey gt {SettlementStore.WaitPrefix} and SubmittedAt lt {pendingBefore}") + ") or "
             + TableClient.CreateQueryFilter($"RowKey eq {SettlementStore.WaitBackfilled}") + ")", null);
-        yield return ("BackfillWaitRowsAsync (select)", TableClient.CreateQueryFilter($"PartitionKey eq {hospital} and RowKey lt {SettlementStore.SideRows} and Status eq {SettlementStatus.Pending}"), ["RowKey", "SubmittedAt"]);
-        yield return ("PendingBeforeAsync", TableClient.CreateQueryFilter($"RowKey lt {SettlementStore.SideRows} and Status eq {SettlementStatus.Pending} and SubmittedAt lt {pendingBefore}"), null);
+        yield return ("BackfillWaitRowsAsync (select)", TableClient.CreateQueryFilter($"PartitionKey eq {hospital} and RowKey lt {SettlementStore.SideRows} and Status eq {SettlementStatus.Pending.Name()}"), ["RowKey", "SubmittedAt"]);
+        yield return ("PendingBeforeAsync", TableClient.CreateQueryFilter($"RowKey lt {SettlementStore.SideRows} and Status eq {SettlementStatus.Pending.Name()} and SubmittedAt lt {pendingBefore}"), null);
         yield return ("AllAsync", TableClient.CreateQueryFilter($"RowKey lt {SettlementStore.SideRows}"), null);
         // MemberStore
         var partition = "511300|M001";
