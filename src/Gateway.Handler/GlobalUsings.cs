@@ -1,1 +1,2 @@
 global using Gateway.Domain;
+global using Gateway.Handler.Problems;

@@ -18,6 +18,7 @@ builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
 var settings = HandlerSettings.From(builder.Configuration);
 var services = builder.Services;
 services.AddSingleton(settings);
+services.AddGatewayProblemDetails();
 services.AddSingleton(TimeProvider.System);
 var faultSeed = int.TryParse(builder.Configuration["FaultInjectionSeed"], out var fs) ? fs : (int?)null;
 var faultRate = double.TryParse(builder.Configuration["FaultInjectionRate"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var fr) ? fr : 0;
@@ -88,22 +89,7 @@ await app.Services.GetRequiredService<ClaimCheck>().EnsureAsync(CancellationToke
 if (settings.Demo) await DemoData.LoadAsync(settings.DataDirectory, app.Services.GetRequiredService<MemberStore>(), CancellationToken.None);
 if (faults is not null) faults.Armed = true;
 
-app.Use(async (context, next) =>
-{
-    try { await next(context); }
-    catch (Exception e) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
-    {
-        // Never a stack trace on the wire; the log has it. Storage that did not answer is a 503 the client may retry
-        // (with the same settlement id: idempotent); anything else is a 500.
-        app.Logger.LogError(e, "Unhandled error on {Path}", context.Request.Path);
-        if (StorageUnavailable(e))
-        {
-            context.Response.Headers.RetryAfter = "2";
-            await Gateway.Handler.Problems.Problems.Unavailable("Storage did not answer in time; retry with the same settlement id.").ToResult().ExecuteAsync(context);
-        }
-        else await Gateway.Handler.Problems.Problems.Internal().ToResult().ExecuteAsync(context);
-    }
-});
+app.UseExceptionHandler(); // GatewayExceptionHandler: 503 for storage that did not answer, else 500; never a stack trace
 
 app.UseClearingIdentity();
 
@@ -111,9 +97,9 @@ app.UseClearingIdentity();
 // Health: up or down and nothing else (unauthenticated: load balancers and App Service's health check call it). Down when
 // storage does not answer a probe (cached a few seconds, on a client of its own so it never counts as the app's work).
 app.MapGet("/api/v1/health", async (HealthProbe probe, CancellationToken ct) =>
-    await probe.IsUpAsync(ct) ? Results.Json(new { status = "up" }) : Results.Json(new { status = "down" }, statusCode: 503));
+    await probe.IsUpAsync(ct) ? GatewayResults.Json(new HealthStatus("up")) : GatewayResults.Json(new HealthStatus("down"), 503));
 // Diagnostics for operators (a clearing-staff credential): the storage round-trips this instance has made (the load harness reads them).
-app.MapGet("/api/v1/diagnostics", (GatewayStorage s) => Results.Json(new { storageRoundTrips = s.Counter.Count, storageRoundTripsByOperation = s.Counter.ByOperation }))
+app.MapGet("/api/v1/diagnostics", (GatewayStorage s) => GatewayResults.Json(DiagnosticsView.Of(s)))
     .RequireAuthorization(ClearingPolicies.Read);
 app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapGet("/api/v1/settlements", (HttpRequest r, ListSettlementsFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
@@ -128,57 +114,18 @@ ClearingPages.Map(app);
 
 // Invocation functions: POST /{FunctionName} with {"Data","Metadata"} → {"Outputs","Logs","ReturnValue"}.
 app.MapPost("/EvaluateHome{region}", (HttpRequest r, string region, EvaluateHomeFunction f, DeadLetterRecorder d, CancellationToken ct) =>
-    Invoke(r, "EvaluateHome" + region, d, app.Logger, (inv, c) => f.HandleAsync(region, inv, c), ct));
+    InvocationEndpoint.RunAsync(r, "EvaluateHome" + region, d, app.Logger, (inv, c) => f.HandleAsync(region, inv, c), ct));
 app.MapPost("/ApplyReply", (HttpRequest r, ApplyReplyFunction f, DeadLetterRecorder d, CancellationToken ct) =>
-    Invoke(r, "ApplyReply", d, app.Logger, f.HandleAsync, ct));
+    InvocationEndpoint.RunAsync(r, "ApplyReply", d, app.Logger, f.HandleAsync, ct));
 app.MapPost("/NotifyHospital", (HttpRequest r, NotifyHospitalFunction f, DeadLetterRecorder d, CancellationToken ct) =>
-    Invoke(r, "NotifyHospital", d, app.Logger, f.HandleAsync, ct));
+    InvocationEndpoint.RunAsync(r, "NotifyHospital", d, app.Logger, f.HandleAsync, ct));
 app.MapPost("/SweepSettlements", (HttpRequest r, SweepSettlementsFunction f, CancellationToken ct) =>
-    Invoke(r, "SweepSettlements", null, app.Logger, (_, c) => f.HandleAsync(c), ct));
+    InvocationEndpoint.RunAsync(r, "SweepSettlements", null, app.Logger, (_, c) => f.HandleAsync(c), ct));
 app.MapPost("/ClosePeriod", (HttpRequest r, ClosePeriodFunction f, CancellationToken ct) =>
-    Invoke(r, "ClosePeriod", null, app.Logger, (_, c) => f.HandleAsync(c), ct));
+    InvocationEndpoint.RunAsync(r, "ClosePeriod", null, app.Logger, (_, c) => f.HandleAsync(c), ct));
 
-app.MapFallback((HttpContext c) => Gateway.Handler.Problems.Problems.NotFound($"No route {c.Request.Method} {c.Request.Path}.").ToResult());
+app.MapFallback((HttpContext c) => ProblemTypes.NotFound($"No route {c.Request.Method} {c.Request.Path}.").ToResult());
 
 app.Run();
-
-// A failing invocation answers 500, so the host abandons the message (redelivered, then dead-lettered by the broker). The
-// real host reads an invocation's Logs only after EnsureSuccessStatusCode, so a failure is written to the handler's own log
-// (stdout, which the host collects) here; the 500's Logs repeat it, without internals, for the local host's console.
-static async Task<IResult> Invoke(HttpRequest request, string function, DeadLetterRecorder? deadLetters, ILogger log,
-    Func<InvocationRequest, CancellationToken, Task<InvocationResult>> handle, CancellationToken ct)
-{
-    InvocationRequest invocation;
-    try
-    {
-        invocation = await InvocationRequest.ReadAsync(request, ct);
-    }
-    catch (Newtonsoft.Json.JsonException)
-    {
-        log.LogError("{Function}: the invocation payload is not JSON.", function);
-        return Results.Text("{\"Outputs\":{},\"Logs\":[\"the invocation payload is not JSON\"]}", "application/json", System.Text.Encoding.UTF8, 400);
-    }
-    try
-    {
-        return (await handle(invocation, ct)).ToResult();
-    }
-    catch (Exception e) when (e is not OperationCanceledException)
-    {
-        log.LogError(e, "{Function} failed on delivery {Delivery} of message {MessageId}", function, invocation.DeliveryCount, invocation.MessageId);
-        if (deadLetters is not null) await deadLetters.RecordIfLastAsync(function, invocation, e, ct);
-        var failed = new InvocationResult();
-        failed.Logs.Add($"{function} failed on delivery {invocation.DeliveryCount}: {FailureText.Describe(e)}");
-        return Results.Text(Newtonsoft.Json.JsonConvert.SerializeObject(failed), "application/json", System.Text.Encoding.UTF8, 500);
-    }
-}
-
-/// <summary>A storage request that timed out or got a server-side error (after the SDK's own retries).</summary>
-static bool StorageUnavailable(Exception e) => e switch
-{
-    Azure.RequestFailedException r => r.Status is 0 or 408 or 500 or 502 or 503 or 504,
-    AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(StorageUnavailable),
-    TaskCanceledException or TimeoutException => true,
-    _ => false,
-};
 
 public partial class Program;

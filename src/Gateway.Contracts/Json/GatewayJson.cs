@@ -16,9 +16,23 @@ public static class GatewayJson
 
     public static JsonSerializer Serializer { get; } = JsonSerializer.Create(Settings);
 
-    private static JsonSerializerSettings Create() => new()
+    /// <summary>
+    /// The same settings for the Azure Functions host's invocation envelope (<c>Data</c>, <c>Metadata</c>, <c>Outputs</c>,
+    /// <c>Logs</c>, <c>ReturnValue</c>): names and dictionary keys as the host spells them, nulls written (as the host's own
+    /// serializer writes them), everything else as above.
+    /// </summary>
+    public static JsonSerializerSettings HostContractSettings { get; } = HostContract();
+
+    private static JsonSerializerSettings HostContract()
     {
-        ContractResolver = new CamelCasePropertyNamesContractResolver(),
+        var s = Create(new DefaultContractResolver());
+        s.NullValueHandling = NullValueHandling.Include;
+        return s;
+    }
+
+    private static JsonSerializerSettings Create(IContractResolver? resolver = null) => new()
+    {
+        ContractResolver = resolver ?? new CamelCasePropertyNamesContractResolver(),
         Converters = { new StringEnumConverter(new CamelCaseNamingStrategy(), allowIntegerValues: false), new DateOnlyConverter(), new MoneyConverter() },
         FloatParseHandling = FloatParseHandling.Decimal,
         DateParseHandling = DateParseHandling.None,
@@ -32,6 +46,21 @@ public static class GatewayJson
     };
 
     public static string Serialize<T>(T value) => JsonConvert.SerializeObject(value, Settings);
+
+    public static string SerializeHostContract<T>(T value) => JsonConvert.SerializeObject(value, HostContractSettings);
+
+    /// <summary>A JSON document as a tree, read as <see cref="Settings"/> reads (decimals exact, dates left as text, bounded depth).</summary>
+    public static Newtonsoft.Json.Linq.JToken Parse(string json)
+    {
+        using var reader = new JsonTextReader(new StringReader(json))
+        {
+            DateParseHandling = Settings.DateParseHandling,
+            FloatParseHandling = Settings.FloatParseHandling,
+            MaxDepth = Settings.MaxDepth,
+            Culture = Settings.Culture,
+        };
+        return Newtonsoft.Json.Linq.JToken.Load(reader);
+    }
 
     public static T Deserialize<T>(string json) =>
         JsonConvert.DeserializeObject<T>(json, Settings) ?? throw new JsonSerializationException("The JSON document is null.");

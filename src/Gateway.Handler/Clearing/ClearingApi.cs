@@ -3,6 +3,7 @@ using System.Text;
 using CsvHelper;
 using Gateway.Contracts;
 using Gateway.Domain;
+using Gateway.Handler.Hosting;
 using Gateway.Handler.Intake;
 using Gateway.Handler.Problems;
 using Gateway.Storage;
@@ -34,14 +35,14 @@ public static class ClearingApi
         var g = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Read);
         var closing = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Close);
         var responding = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Respond);
-        signedIn.MapGet("/me", (HttpContext c) => SettlementWaiter.Json(c.ClearingUser().ToJson()));
+        signedIn.MapGet("/me", (HttpContext c) => GatewayResults.Json(c.ClearingUser().ToView()));
         g.MapGet("/periods", (HttpRequest r, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
             Run(r, async _ =>
             {
                 var known = (await ledger.PeriodsAsync(ct)).ToDictionary(p => p.Period, p => p.Status);
                 var current = ClearingPeriod.Of(clock.GetUtcNow());
                 for (var p = current; p >= current.Previous().Previous(); p = p.Previous()) known.TryAdd(p.ToString(), "open");
-                return SettlementWaiter.Json(new { current = current.ToString(), periods = known.OrderByDescending(k => k.Key, StringComparer.Ordinal).Select(k => new { period = k.Key, status = k.Value }) });
+                return GatewayResults.Json(new PeriodsView(current.ToString(), known.OrderByDescending(k => k.Key, StringComparer.Ordinal).Select(k => new PeriodStatusView(k.Key, k.Value)).ToList()));
             }));
         g.MapGet("/periods/{period}/positions", (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
             Run(r, async _ =>
@@ -49,26 +50,18 @@ public static class ClearingApi
                 if (!ClearingPeriod.TryParse(period, out var p)) return BadPeriod(period);
                 var positions = await ledger.PositionsAsync(p, ct);
                 var netting = Netting.Compute(positions);
-                return SettlementWaiter.Json(new
-                {
-                    period = p.ToString(),
-                    closed = await ledger.IsClosedAsync(p, ct),
-                    regions = ledger.Regions.Select(x => x.Value),
-                    positions = positions.Select(PositionJson),
-                    totals = FundsJson(positions.Aggregate(FundAmounts.Zero, (a, x) => a + x.Funds)),
-                    settlements = positions.Sum(x => x.NetCount),
-                    netting = new
-                    {
-                        regions = netting.Regions.Select(n => new { region = n.Region.Value, receivable = n.Receivable, payable = n.Payable, net = n.Net }),
-                        sum = netting.Sum,
-                        instructions = netting.Instructions,
-                        bilateral = netting.Bilateral.Select(b => new { a = b.A.Value, b = b.B.Value, aOwesB = b.AOwesB, bOwesA = b.BOwesA, net = b.Net }),
-                    },
-                });
+                return GatewayResults.Json(new PositionsView(
+                    p.ToString(),
+                    await ledger.IsClosedAsync(p, ct),
+                    ledger.Regions.Select(x => x.Value).ToList(),
+                    positions.Select(PositionView.From).ToList(),
+                    FundsView.From(positions.Aggregate(FundAmounts.Zero, (a, x) => a + x.Funds)),
+                    positions.Sum(x => x.NetCount),
+                    NettingView.From(netting)));
             }));
         g.MapGet("/periods/{period}/statements", (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
             Run(r, async _ =>
-                ClearingPeriod.TryParse(period, out var p) ? SettlementWaiter.Json((await ledger.StatementsAsync(p, ct)).Select(StatementJson)) : BadPeriod(period)));
+                ClearingPeriod.TryParse(period, out var p) ? GatewayResults.Json((await ledger.StatementsAsync(p, ct)).Select(StatementView.From).ToList()) : BadPeriod(period)));
         g.MapGet("/periods/{period}/statements/{home}/{treatment}", (HttpRequest r, string period, string home, string treatment, LedgerStore ledger, CancellationToken ct) =>
             Run(r, async _ =>
             {
@@ -76,18 +69,15 @@ public static class ClearingApi
                 var statement = await ledger.GetStatementAsync(p, h, t, ct);
                 var live = (await ledger.PositionsAsync(p, ct)).FirstOrDefault(x => x.Home == h && x.Treatment == t) ?? PairPosition.Empty(p, h, t);
                 var history = statement is null ? [] : await ledger.ResponsesAsync(p, h, t, ct);
-                return SettlementWaiter.Json(new
-                {
-                    period = p.ToString(), home, treatment, statement = statement is null ? null : StatementJson(statement), position = PositionJson(live),
-                    responses = history.Select(x => new { sequence = x.Sequence, side = x.Side.Value, status = x.Status, reason = x.Reason, settlementIds = x.SettlementIds, by = x.By, at = x.At }),
-                });
+                return GatewayResults.Json(new StatementDetailView(p.ToString(), home, treatment, statement is null ? null : StatementView.From(statement), PositionView.From(live),
+                    history.Select(ResponseView.From).ToList()));
             }));
         g.MapGet("/periods/{period}/statements/{home}/{treatment}/csv", (HttpRequest r, string period, string home, string treatment, LedgerStore ledger, CancellationToken ct) =>
             Run(r, async _ =>
             {
                 if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
                 var s = await ledger.GetStatementAsync(p, h, t, ct);
-                if (s is null) return Problems.Problems.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult();
+                if (s is null) return ProblemTypes.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult();
                 return Csv($"statement-{p}-{h}-{t}.csv", w =>
                 {
                     w.WriteField("period"); w.WriteField("home"); w.WriteField("treatment"); w.WriteField("fund"); w.WriteField("amount"); w.NextRecord();
@@ -108,33 +98,33 @@ public static class ClearingApi
                 var current = ClearingPeriod.Of(clock.GetUtcNow());
                 if (p > current)
                 {
-                    return (new Problem("period-not-started", 422, "The period has not started",
-                        $"Period {p} has not started (the current period is {current}): a period can be closed from its first day on.")
-                    { Errors = [new("/period", $"{p} is after the current period {current}.")] }).ToResult();
+                    return ProblemTypes.NotStarted(
+                        $"Period {p} has not started (the current period is {current}): a period can be closed from its first day on.",
+                        [new("/period", $"{p} is after the current period {current}.")]).ToResult();
                 }
                 var statements = await ledger.CloseAsync(p, ct);
-                return SettlementWaiter.Json(new { period = p.ToString(), status = "closed", statements = statements.Select(StatementJson) });
+                return GatewayResults.Json(new ClosedPeriodView(p.ToString(), "closed", statements.Select(StatementView.From).ToList()));
             }));
         responding.MapPost("/periods/{period}/statements/{home}/{treatment}/{action}", (HttpRequest r, string period, string home, string treatment, string action, LedgerStore ledger, CancellationToken ct) =>
             Run(r, async u =>
             {
-                if (action is not ("confirm" or "dispute")) return Problems.Problems.NotFound($"No action '{action}'.").ToResult();
+                if (action is not ("confirm" or "dispute")) return ProblemTypes.NotFound($"No action '{action}'.").ToResult();
                 if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
                 // Only clearing staff of the statement's own regions answer for it (policy Respond: not read-only central staff,
                 // not the closing role, not a region administrator), and each for its own side.
                 // The strict reader, within a small limit (200 ids and a 1,000-character reason fit in 64 KiB): a 5 MB body is a
                 // 413 before anything is parsed.
-                if (r.ContentLength > MaxRespondBytes) return Problems.Problems.PayloadTooLarge(MaxRespondBytes).ToResult();
+                if (r.ContentLength > MaxRespondBytes) return ProblemTypes.PayloadTooLarge(MaxRespondBytes).ToResult();
                 var (bytes, unreadable) = await HttpBody.ReadJsonAsync(r, ct, required: false, maxBytes: MaxRespondBytes);
                 if (unreadable is not null) return unreadable.ToResult();
                 RespondRequest body;
                 try { body = bytes!.Length == 0 ? new RespondRequest() : StrictJson.Deserialize<RespondRequest>(bytes); }
-                catch (StrictJsonException e) { return Problems.Problems.Unreadable(e).ToResult(); }
+                catch (StrictJsonException e) { return ProblemTypes.Unreadable(e).ToResult(); }
                 var own = u.RespondsFor.Where(x => x == home || x == treatment).ToList();
-                if (body.Side is null && own.Count != 1) return Problems.Problems.Validation([new("/side", "You answer for both regions of this pair: say which side.")]).ToResult();
+                if (body.Side is null && own.Count != 1) return ProblemTypes.Validation([new("/side", "You answer for both regions of this pair: say which side.")]).ToResult();
                 var side = body.Side ?? own[0];
-                if (side != home && side != treatment) return Problems.Problems.Validation([new("/side", "The region responding: the pair's home or treatment region.")]).ToResult();
-                if (!u.CanRespondFor(side)) return new Problem("forbidden", 403, "Not allowed", $"User {u.Name} cannot respond for region {side}.").ToResult();
+                if (side != home && side != treatment) return ProblemTypes.Validation([new("/side", "The region responding: the pair's home or treatment region.")]).ToResult();
+                if (!u.CanRespondFor(side)) return ProblemTypes.Forbidden($"User {u.Name} cannot respond for region {side}.").ToResult();
                 var ids = (body.SettlementIds ?? []).Select(x => x?.Trim() ?? "").ToList();
                 if (action == "dispute")
                 {
@@ -143,35 +133,34 @@ public static class ClearingApi
                     else if (body.Reason.Length > MaxReason) errors.Add(new("/reason", $"At most {MaxReason} characters."));
                     if (ids.Count == 0) errors.Add(new("/settlementIds", "A dispute names the disputed settlement ids ({hospitalCode}~{id})."));
                     else if (ids.Count > MaxDisputedIds) errors.Add(new("/settlementIds", $"At most {MaxDisputedIds} settlement ids."));
-                    if (errors.Count > 0) return Problems.Problems.Validation(errors).ToResult();
+                    if (errors.Count > 0) return ProblemTypes.Validation(errors).ToResult();
                 }
-                else if (ids.Count > 0) return Problems.Problems.Validation([new("/settlementIds", "A confirmation names no settlement ids.")]).ToResult();
+                else if (ids.Count > 0) return ProblemTypes.Validation([new("/settlementIds", "A confirmation names no settlement ids.")]).ToResult();
                 if (await ledger.GetStatementAsync(p, h, t, ct) is null)
-                    return Problems.Problems.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult();
+                    return ProblemTypes.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult();
                 if (action == "dispute")
                 {
                     // Each disputed id must be a settlement posted (or reversed) in this period for this pair: the ledger's own rows say.
                     var unknown = await ledger.NotInStatementAsync(p, h, t, ids, ct);
                     if (unknown.Count > 0)
                     {
-                        return (new Problem("unknown-settlements", 422, "Settlements not in this statement",
-                            $"Not settlements of {home} → {treatment} in {p}: {string.Join(", ", unknown)}.")
-                        { Errors = unknown.Select(x => new FieldError($"/settlementIds/{ids.IndexOf(x)}", $"'{x}' is not a settlement of this statement.")).ToList() }).ToResult();
+                        return ProblemTypes.NotInStatement($"Not settlements of {home} → {treatment} in {p}: {string.Join(", ", unknown)}.",
+                            unknown.Select(x => new FieldError($"/settlementIds/{ids.IndexOf(x)}", $"'{x}' is not a settlement of this statement.")).ToList()).ToResult();
                     }
                 }
                 var s = await ledger.RespondAsync(p, h, t, RegionCode.Parse(side), action == "confirm", string.IsNullOrWhiteSpace(body.Reason) ? null : body.Reason.Trim(), ids, u.Name, ct);
-                return s is null ? Problems.Problems.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult() : SettlementWaiter.Json(StatementJson(s));
+                return s is null ? ProblemTypes.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult() : GatewayResults.Json(StatementView.From(s));
             }));
         g.MapGet("/reconciliations", (HttpRequest r, ReconciliationStore results, CancellationToken ct) =>
-            Run(r, async _ => Results.Text("[" + string.Join(",", await results.RecentAsync(100, ct)) + "]", "application/json")));
+            Run(r, async _ => GatewayResults.Json((await results.RecentAsync(100, ct)).Select(GatewayJson.Deserialize<ReconciliationView>).ToList())));
         g.MapGet("/settlements/{settlementId}", (HttpRequest r, string settlementId, LedgerStore ledger, SettlementStore settlements, CancellationToken ct) =>
             Run(r, async _ =>
             {
-                if (!Keys.TrySplitSettlementKey(settlementId, out var hospital, out var id)) return Problems.Problems.NotFound($"No settlement '{settlementId}'.").ToResult();
+                if (!Keys.TrySplitSettlementKey(settlementId, out var hospital, out var id)) return ProblemTypes.NotFound($"No settlement '{settlementId}'.").ToResult();
                 var s = await settlements.GetAsync(hospital, id, ct);
-                if (s is null) return Problems.Problems.NotFound($"No settlement '{settlementId}'.").ToResult();
+                if (s is null) return ProblemTypes.NotFound($"No settlement '{settlementId}'.").ToResult();
                 var entries = await ledger.EntriesBySettlementAsync(settlementId, ct);
-                return SettlementWaiter.Json(new { settlement = SettlementView.From(s), hospitalCode = s.HospitalCode, journal = entries.Select(EntryJson) });
+                return GatewayResults.Json(new SettlementJournalView(SettlementView.From(s), s.HospitalCode, entries.Select(e => EntryView.From(e)).ToList()));
             }));
     }
 
@@ -230,13 +219,13 @@ public static class ClearingApi
         {
             // A pair: filtered server-side (hospital, posting date, posting/reversal, amount), paged by key.
             var filter = ParseFilter(q, errors);
-            if (filter is null) return Problems.Problems.Validation(errors).ToResult();
+            if (filter is null) return ProblemTypes.Validation(errors).ToResult();
             string? page = q["page"].ToString() is { Length: > 0 } pg ? pg : null;
             do
             {
                 IReadOnlyList<PostedEntry> items;
                 try { (items, next) = await ledger.EntriesByPairAsync(p, h, t, filter, csv ? 1000 : pageSize, page, ct); }
-                catch (ArgumentException) { return Problems.Problems.Validation([new("/page", "Not a continuation of this listing: start again without page.")]).ToResult(); }
+                catch (ArgumentException) { return ProblemTypes.Validation([new("/page", "Not a continuation of this listing: start again without page.")]).ToResult(); }
                 all.AddRange(items.Select(x => (x.Entry, x.PostedAt)));
                 page = next;
             }
@@ -244,7 +233,7 @@ public static class ClearingApi
         }
         else if (q["hospital"].ToString() is { Length: > 0 } hospital)
         {
-            if (errors.Count > 0) return Problems.Problems.Validation(errors).ToResult();
+            if (errors.Count > 0) return ProblemTypes.Validation(errors).ToResult();
             string? page = q["page"].ToString() is { Length: > 0 } pg ? pg : null;
             do
             {
@@ -255,7 +244,7 @@ public static class ClearingApi
             }
             while (csv && next is not null);
         }
-        else return Problems.Problems.Validation([new("/home", "Give home and treatment regions, or a hospital.")]).ToResult();
+        else return ProblemTypes.Validation([new("/home", "Give home and treatment regions, or a hospital.")]).ToResult();
         if (csv)
         {
             // All pages: with no filter the CSV totals equal the statement.
@@ -272,7 +261,7 @@ public static class ClearingApi
                 }
             });
         }
-        return SettlementWaiter.Json(new { period = p.ToString(), items = all.Select(x => EntryJson(x.Entry, x.PostedAt)), next });
+        return GatewayResults.Json(new EntriesPage(p.ToString(), all.Select(x => EntryView.From(x.Entry, x.PostedAt)).ToList(), next));
     }
 
     private static IResult Csv(string fileName, Action<CsvWriter> write)
@@ -290,35 +279,13 @@ public static class ClearingApi
         if (!ClearingPeriod.TryParse(period, out p)) { bad = BadPeriod(period); return false; }
         if (!RegionCode.TryParse(home, out h) || !RegionCode.TryParse(treatment, out t))
         {
-            bad = Problems.Problems.Validation([new("/home", "Six-digit home and treatment region codes.")]).ToResult();
+            bad = ProblemTypes.Validation([new("/home", "Six-digit home and treatment region codes.")]).ToResult();
             return false;
         }
         return true;
     }
 
-    private static IResult BadPeriod(string period) => Problems.Problems.Validation([new("/period", $"'{period}' is not a clearing period yyyy-MM.")]).ToResult();
-
-    public static object FundsJson(FundAmounts f) => new { basic = f.Basic, supplementary = f.Supplementary, majorIllness = f.MajorIllness, assistance = f.Assistance, personalAccount = f.PersonalAccount, total = f.Total };
-
-    private static object PositionJson(PairPosition p) => new { home = p.Home.Value, treatment = p.Treatment.Value, funds = FundsJson(p.Funds), postings = p.Postings, reversals = p.Reversals, settlements = p.NetCount };
-
-    private static object StatementJson(PeriodStatement s) => new
-    {
-        period = s.Period.ToString(), home = s.Home.Value, treatment = s.Treatment.Value, funds = FundsJson(s.Funds), postings = s.Postings, reversals = s.Reversals,
-        settlements = s.NetCount, status = s.Status, homeStatus = s.HomeStatus, treatmentStatus = s.TreatmentStatus,
-        homeSide = SideJson(s.HomeSide), treatmentSide = SideJson(s.TreatmentSide), closedAt = s.ClosedAt,
-    };
-
-    private static object SideJson(StatementSide x) => new { region = x.Region.Value, status = x.Status, reason = x.Reason, settlementIds = x.SettlementIds, by = x.By, at = x.At };
-
-    private static object EntryJson(JournalEntry e) => EntryJson(e, null);
-
-    private static object EntryJson(JournalEntry e, DateTimeOffset? postedAt) => new
-    {
-        settlementId = e.SettlementKey, sequence = e.Sequence, reversal = e.IsReversal, period = e.Period.ToString(), hospital = e.HospitalCode, postedAt,
-        home = e.Home.Value, treatment = e.Treatment.Value, funds = FundsJson(e.Funds),
-        lines = e.Lines.Select(l => new { account = l.Account, debit = l.Debit, credit = l.Credit }),
-    };
+    private static IResult BadPeriod(string period) => ProblemTypes.Validation([new("/period", $"'{period}' is not a clearing period yyyy-MM.")]).ToResult();
 
     /// <summary>Runs a handler with the signed-in identity (the route's policy has already admitted it).</summary>
     private static Task<IResult> Run(HttpRequest r, Func<ClearingUser, Task<IResult>> then) => then(r.HttpContext.ClearingUser());

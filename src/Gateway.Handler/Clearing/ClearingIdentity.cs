@@ -174,8 +174,7 @@ public sealed class ClearingAuthenticationHandler(
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
             Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            await new Problem("too-many-sign-in-attempts", 429, "Too many sign-in attempts",
-                $"Too many failed sign-ins for this user or from this address: try again in {seconds} s.").ToResult().ExecuteAsync(Context);
+            await ProblemTypes.TooManySignInAttempts(seconds).ToResult().ExecuteAsync(Context);
             return;
         }
         string detail;
@@ -191,13 +190,13 @@ public sealed class ClearingAuthenticationHandler(
             if (Request.Headers["X-Requested-With"] != "XMLHttpRequest") Response.Headers.WWWAuthenticate = "Basic realm=\"clearing\", charset=\"UTF-8\"";
             detail = "A clearing-staff credential (HTTP Basic) is required.";
         }
-        await new Problem("unauthenticated", 401, "Sign in", detail).ToResult().ExecuteAsync(Context);
+        await ProblemTypes.SignInRequired(detail).ToResult().ExecuteAsync(Context);
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         var user = Context.ClearingUser();
         var grants = user.Grants.Count == 0 ? "no clearing role" : string.Join(", ", user.Grants);
-        await new Problem("forbidden", 403, "Not allowed", $"User {user.Name} ({grants}) may not {Request.Method} {Request.Path}.").ToResult().ExecuteAsync(Context);
+        await ProblemTypes.Forbidden($"User {user.Name} ({grants}) may not {Request.Method} {Request.Path}.").ToResult().ExecuteAsync(Context);
     }
 }

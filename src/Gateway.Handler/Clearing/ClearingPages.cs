@@ -25,7 +25,7 @@ public static class ClearingPages
             var relative = string.IsNullOrEmpty(path) ? "index.html" : path;
             var full = Path.GetFullPath(Path.Combine(root, relative));
             if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full))
-                return Problems.Problems.NotFound($"No page '{relative}'.").ToResult();
+                return ProblemTypes.NotFound($"No page '{relative}'.").ToResult();
             var type = Types.GetValueOrDefault(Path.GetExtension(full), "application/octet-stream");
             return Results.File(full, type);
         });

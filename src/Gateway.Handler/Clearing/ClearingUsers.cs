@@ -69,21 +69,12 @@ public sealed record ClearingUser(string Name, IReadOnlyList<ClearingGrant> Gran
             principal.FindAll(GrantClaim).Select(c => ClearingGrant.Parse(c.Value)).OfType<ClearingGrant>().ToList());
 
     /// <summary>What GET /api/v1/clearing/me answers: who it is and what it may do (the pages show only that).</summary>
-    public object ToJson()
+    public ClearingMeView ToView()
     {
         var distinctRegions = Grants.Select(g => g.Region).OfType<string>().Distinct().ToList();
-        return new
-        {
-            name = Name,
-            // One role and region for the usual single-grant identity; the lists say everything.
-            role = CanClose ? "close" : CanRead ? "read" : Administers.Count > 0 ? "admin" : "none",
-            region = distinctRegions.Count == 1 ? distinctRegions[0] : null,
-            grants = Grants.Select(g => g.ToString()),
-            canRead = CanRead,
-            canClose = CanClose,
-            respondsFor = RespondsFor,
-            administers = Administers,
-        };
+        // One role and region for the usual single-grant identity; the lists say everything.
+        return new ClearingMeView(Name, CanClose ? "close" : CanRead ? "read" : Administers.Count > 0 ? "admin" : "none",
+            distinctRegions.Count == 1 ? distinctRegions[0] : null, Grants.Select(g => g.ToString()).ToList(), CanRead, CanClose, RespondsFor, Administers);
     }
 }
 
@@ -114,7 +105,7 @@ public sealed class ClearingUsers
         if (demo)
         {
             var file = Path.Combine(dataDirectory, "demo", "clearing-users.json");
-            foreach (var (name, u) in JsonConvert.DeserializeObject<Dictionary<string, UserJson>>(File.ReadAllText(file))!)
+            foreach (var (name, u) in Gateway.Contracts.GatewayJson.Deserialize<Dictionary<string, UserJson>>(File.ReadAllText(file)))
                 Add(name, u.PasswordHash ?? u.PasswordSha256, u.Role, u.Region, $"{file}, user {name}");
         }
         foreach (var child in configuration.GetSection("ClearingUsers").GetChildren())

@@ -39,15 +39,15 @@ public sealed class FilingIntake(HospitalAuthenticator auth, RulePackSet packs, 
         }
         catch (StrictJsonException e)
         {
-            return Problems.Problems.Unreadable(e).ToResult();
+            return ProblemTypes.Unreadable(e).ToResult();
         }
         var errors = Validate(dto);
-        if (errors.Count > 0) return Problems.Problems.Validation(errors).ToResult();
+        if (errors.Count > 0) return ProblemTypes.Validation(errors).ToResult();
         var home = RegionCode.Parse(dto.Member!.HomeRegion!);
         if (!packs.Knows(home))
-            return Problems.Problems.Rejection(new Rejection(RejectionCode.UnknownHomeRegion, $"Region {home} is not a known home region.", "/member/homeRegion")).ToResult();
+            return ProblemTypes.Rejection(new Rejection(RejectionCode.UnknownHomeRegion, $"Region {home} is not a known home region.", "/member/homeRegion")).ToResult();
         if (home == hospital!.Region)
-            return Problems.Problems.Rejection(new Rejection(RejectionCode.NotCrossRegion, "The member is insured in the hospital's own region: no filing is needed.")).ToResult();
+            return ProblemTypes.Rejection(new Rejection(RejectionCode.NotCrossRegion, "The member is insured in the hospital's own region: no filing is needed.")).ToResult();
 
         var now = clock.GetUtcNow();
         var filingId = Keys.SettlementKey(hospital.Code, dto.HospitalFilingId!);
@@ -83,9 +83,8 @@ public sealed class FilingIntake(HospitalAuthenticator auth, RulePackSet packs, 
         if (!created && stored.RequestHash != record.RequestHash)
         {
             if (listening is not null) signals.Forget(filingId, listening);
-            return (new Problem("idempotency-conflict", 409, "The filing id was already used for another request",
-                $"Filing id '{dto.HospitalFilingId}' was first used on {stored.SubmittedAt:O} with a different body; use a new id for a new filing.")
-                { Instance = Location(stored) }).ToResult();
+            return ProblemTypes.FilingConflict(
+                $"Filing id '{dto.HospitalFilingId}' was first used on {stored.SubmittedAt:O} with a different body; use a new id for a new filing.", Location(stored)).ToResult();
         }
         if (created) await dispatcher.DispatchAsync(stored, ct).ConfigureAwait(false);
         else stored = await RedispatchIfDueAsync(stored, ct).ConfigureAwait(false);
@@ -100,7 +99,7 @@ public sealed class FilingIntake(HospitalAuthenticator auth, RulePackSet packs, 
         // The hospital's own id, or the gateway's filing id (hospitalCode~id) of one of its own filings.
         var own = id.StartsWith(hospital!.Code + "~", StringComparison.Ordinal) ? id[(hospital.Code.Length + 1)..] : id;
         var stored = Keys.IsValidId(own) ? await filings.GetAsync(hospital.Code, own, ct).ConfigureAwait(false) : null;
-        if (stored is null) return Problems.Problems.NotFound("No filing of your hospital has this id.").ToResult();
+        if (stored is null) return ProblemTypes.NotFound("No filing of your hospital has this id.").ToResult();
         stored = await RedispatchIfDueAsync(stored, ct).ConfigureAwait(false);
         var wait = SettlementWaiter.RequestedWait(request);
         if (wait > TimeSpan.Zero) stored = await WaitAsync(stored, wait, stored.Status == FilingStatus.Pending ? signals.Listen(stored.FilingId) : null, ct).ConfigureAwait(false);
@@ -167,12 +166,12 @@ public sealed class FilingIntake(HospitalAuthenticator auth, RulePackSet packs, 
         var location = Location(record);
         request.HttpContext.Response.Headers.Location = location;
         if (record.Status == FilingStatus.Pending) request.HttpContext.Response.Headers.RetryAfter = "1";
-        if (!submission) return SettlementWaiter.Json(FilingView.From(record));
+        if (!submission) return GatewayResults.Json(FilingView.From(record));
         return record.Status switch
         {
-            FilingStatus.Filed => SettlementWaiter.Json(FilingView.From(record), 201),
-            FilingStatus.Refused => new Problem(record.RefusalCode ?? "refused", 422, "The filing was refused", record.RefusalDetail ?? "") { Instance = location }.ToResult(),
-            _ => SettlementWaiter.Json(FilingView.From(record), 202),
+            FilingStatus.Filed => GatewayResults.Json(FilingView.From(record), 201),
+            FilingStatus.Refused => ProblemTypes.FilingRefused(record.RefusalCode, record.RefusalDetail, location).ToResult(),
+            _ => GatewayResults.Json(FilingView.From(record), 202),
         };
     }
 }

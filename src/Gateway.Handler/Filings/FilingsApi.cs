@@ -31,31 +31,8 @@ public static class FilingsApi
 
         app.MapPost("/api/v1/filings", (HttpRequest r, CancellationToken ct) => intake.SubmitAsync(r, ct));
         app.MapGet("/api/v1/filings/{id}", (HttpRequest r, string id, CancellationToken ct) => intake.GetAsync(r, id, ct));
-        app.MapPost("/" + ApplyFilingReplyFunction.Name, async (HttpRequest r, CancellationToken ct) =>
-        {
-            InvocationRequest invocation;
-            try
-            {
-                invocation = await InvocationRequest.ReadAsync(r, ct).ConfigureAwait(false);
-            }
-            catch (Newtonsoft.Json.JsonException)
-            {
-                log.LogError("{Function}: the invocation payload is not JSON.", ApplyFilingReplyFunction.Name);
-                return Results.Text("{\"Outputs\":{},\"Logs\":[\"the invocation payload is not JSON\"]}", "application/json", System.Text.Encoding.UTF8, 400);
-            }
-            try
-            {
-                return (await replies.HandleAsync(invocation, ct).ConfigureAwait(false)).ToResult();
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // A 500: the host abandons the message (redelivered, then dead-lettered); the log has the reason.
-                log.LogError(e, "{Function} failed on delivery {Delivery} of message {MessageId}", ApplyFilingReplyFunction.Name, invocation.DeliveryCount, invocation.MessageId);
-                var failed = new InvocationResult();
-                failed.Logs.Add($"{ApplyFilingReplyFunction.Name} failed on delivery {invocation.DeliveryCount}: {FailureText.Describe(e)}");
-                return Results.Text(Newtonsoft.Json.JsonConvert.SerializeObject(failed), "application/json", System.Text.Encoding.UTF8, 500);
-            }
-        });
+        app.MapPost("/" + ApplyFilingReplyFunction.Name, (HttpRequest r, CancellationToken ct) =>
+            InvocationEndpoint.RunAsync(r, ApplyFilingReplyFunction.Name, null, log, replies.HandleAsync, ct));
     }
 }
 

@@ -1,3 +1,4 @@
+using Gateway.Handler.Hosting;
 using Gateway.Domain;
 using Gateway.Handler.Clearing;
 using Gateway.Handler.Intake;
@@ -21,25 +22,24 @@ public sealed class ImportMembersFunction(MemberStore members)
 
     public async Task<IResult> HandleAsync(HttpRequest request, string region, CancellationToken ct)
     {
-        if (!RegionCode.TryParse(region, out var code)) return Problems.Problems.Validation([new("/region", "A six-digit region code.")]).ToResult();
-        if (request.ContentLength > MaxBytes) return Problems.Problems.PayloadTooLarge(MaxBytes).ToResult();
+        if (!RegionCode.TryParse(region, out var code)) return ProblemTypes.Validation([new("/region", "A six-digit region code.")]).ToResult();
+        if (request.ContentLength > MaxBytes) return ProblemTypes.PayloadTooLarge(MaxBytes).ToResult();
         var type = request.ContentType ?? "";
         var csv = Intake.HttpBody.IsMediaType(type, "text/csv");
-        if (!csv && !Intake.HttpBody.IsJson(type)) return Problems.Problems.UnsupportedMediaType().ToResult();
+        if (!csv && !Intake.HttpBody.IsJson(type)) return ProblemTypes.UnsupportedMediaType().ToResult();
         // The parsers read synchronously: take the (bounded) body first, as UTF-8 exactly (anything else is a 415).
         var (bytes, tooLarge) = await Intake.HttpBody.ReadBoundedAsync(request, MaxBytes, ct).ConfigureAwait(false);
         if (tooLarge is not null) return tooLarge.ToResult();
         string text;
         try { text = Gateway.Contracts.StrictJson.DecodeUtf8(bytes); }
-        catch (Gateway.Contracts.StrictJsonException e) { return Problems.Problems.Unreadable(e).ToResult(); }
+        catch (Gateway.Contracts.StrictJsonException e) { return ProblemTypes.Unreadable(e).ToResult(); }
         var result = await new MemberImport(members).ImportAsync(code, new StringReader(text), csv, ct).ConfigureAwait(false);
         if (!result.Ok)
         {
-            return (new Problem("import-rejected", 422, "The file was not imported", $"{result.Errors.Count} problem(s); nothing was written.")
-            {
-                Errors = result.Errors.Select(e => new FieldError($"/line/{e.Line}/{e.Field}", e.Problem)).ToList(),
-            }).ToResult();
+            return ProblemTypes.ImportFailed(result.Errors.Select(e => new FieldError($"/line/{e.Line}/{e.Field}", e.Problem)).ToList()).ToResult();
         }
-        return SettlementWaiter.Json(new { region, imported = result.Imported });
+        return GatewayResults.Json(new MembersImported(region, result.Imported));
     }
 }
+
+public sealed record MembersImported(string Region, int Imported);

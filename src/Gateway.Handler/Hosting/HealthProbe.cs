@@ -43,3 +43,16 @@ public sealed class HealthProbe(string storageConnection, TimeProvider clock)
         }
     }
 }
+
+/// <summary>The health answer: <c>up</c> or <c>down</c> and nothing else.</summary>
+public sealed record HealthStatus(string Status);
+
+/// <summary>GET /api/v1/diagnostics: the storage round-trips this instance has made, in all and by operation.</summary>
+public sealed record DiagnosticsView(long StorageRoundTrips, OperationCounts StorageRoundTripsByOperation)
+{
+    public static DiagnosticsView Of(Gateway.Storage.GatewayStorage storage) => new(storage.Counter.Count, new OperationCounts(storage.Counter.ByOperation));
+}
+
+/// <summary>Counts by operation name; the names are written as they are (not camel-cased like members).</summary>
+[Newtonsoft.Json.JsonDictionary(NamingStrategyType = typeof(Newtonsoft.Json.Serialization.DefaultNamingStrategy))]
+public sealed class OperationCounts(IReadOnlyDictionary<string, long> counts) : SortedDictionary<string, long>(counts.ToDictionary(), StringComparer.Ordinal);

@@ -26,8 +26,7 @@ public sealed class InvocationRequest
 
     public static InvocationRequest Parse(string text)
     {
-        using var json = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Decimal };
-        var root = JObject.Load(json);
+        var root = Gateway.Contracts.GatewayJson.Parse(text) as JObject ?? throw new JsonReaderException("The invocation payload is not a JSON object.");
         return new InvocationRequest
         {
             Data = root["Data"] as JObject ?? new JObject(),
@@ -66,7 +65,7 @@ public sealed class InvocationRequest
         if (text.Length < 2 || text[0] != '"') return text;
         try
         {
-            return JsonConvert.DeserializeObject<string>(text) ?? text;
+            return JsonConvert.DeserializeObject<string>(text, Gateway.Contracts.GatewayJson.Settings) ?? text;
         }
         catch (JsonException)
         {
@@ -89,5 +88,43 @@ public sealed class InvocationResult
     [JsonProperty("ReturnValue")]
     public object? ReturnValue { get; set; }
 
-    public IResult ToResult() => Results.Text(JsonConvert.SerializeObject(this), "application/json");
+    public IResult ToResult(int status = StatusCodes.Status200OK) => GatewayResults.Invocation(this, status);
+}
+
+/// <summary>
+/// Runs an invocation function: reads the host's envelope, runs the handler, answers its result. A failing invocation answers
+/// 500, so the host abandons the message (redelivered, then dead-lettered by the broker). The real host reads an invocation's
+/// Logs only after EnsureSuccessStatusCode, so a failure is written to the handler's own log (stdout, which the host collects)
+/// here; the 500's Logs repeat it, without internals, for the local host's console.
+/// </summary>
+public static class InvocationEndpoint
+{
+    public static async Task<IResult> RunAsync(HttpRequest request, string function, DeadLetterRecorder? deadLetters, ILogger log,
+        Func<InvocationRequest, CancellationToken, Task<InvocationResult>> handle, CancellationToken ct)
+    {
+        InvocationRequest invocation;
+        try
+        {
+            invocation = await InvocationRequest.ReadAsync(request, ct).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            log.LogError("{Function}: the invocation payload is not JSON.", function);
+            var bad = new InvocationResult();
+            bad.Logs.Add("the invocation payload is not JSON");
+            return bad.ToResult(StatusCodes.Status400BadRequest);
+        }
+        try
+        {
+            return (await handle(invocation, ct).ConfigureAwait(false)).ToResult();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "{Function} failed on delivery {Delivery} of message {MessageId}", function, invocation.DeliveryCount, invocation.MessageId);
+            if (deadLetters is not null) await deadLetters.RecordIfLastAsync(function, invocation, e, ct).ConfigureAwait(false);
+            var failed = new InvocationResult();
+            failed.Logs.Add($"{function} failed on delivery {invocation.DeliveryCount}: {FailureText.Describe(e)}");
+            return failed.ToResult(StatusCodes.Status500InternalServerError);
+        }
+    }
 }

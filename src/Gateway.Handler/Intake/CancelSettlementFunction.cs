@@ -1,3 +1,4 @@
+using Gateway.Handler.Hosting;
 using Gateway.Contracts;
 using Gateway.Handler.Lifecycle;
 using Gateway.Handler.Security;
@@ -24,22 +25,22 @@ public sealed class CancelSettlementFunction(HospitalAuthenticator auth, Settlem
         if (problem is not null) return problem.ToResult();
         CancelRequest dto;
         try { dto = body!.Length == 0 ? new CancelRequest() : StrictJson.Deserialize<CancelRequest>(body); }
-        catch (StrictJsonException e) { return Problems.Problems.Unreadable(e).ToResult(); }
+        catch (StrictJsonException e) { return ProblemTypes.Unreadable(e).ToResult(); }
         if (string.IsNullOrWhiteSpace(dto.Reason) || dto.Reason.Length > 500)
-            return Problems.Problems.Validation([new("/reason", "Required: why the settlement is cancelled (≤ 500 characters).")]).ToResult();
-        if (!Keys.IsValidId(id)) return Problems.Problems.NotFound($"No settlement '{id}'.").ToResult();
+            return ProblemTypes.Validation([new("/reason", "Required: why the settlement is cancelled (≤ 500 characters).")]).ToResult();
+        if (!Keys.IsValidId(id)) return ProblemTypes.NotFound($"No settlement '{id}'.").ToResult();
         var wait = SettlementWaiter.RequestedWait(request);
         using var listening = wait > TimeSpan.Zero ? waiter.Listen(Keys.SettlementKey(hospital!.Code, id)) : null;
         // The lifecycle decides: only a completed settlement can be cancelled; the first request records the reason and owes
         // the cancel (sent now, and by the sweep until the home region answers); a repeat sends it again.
         var outcome = await transitions.ApplyAsync(hospital!.Code, id, new LifecycleEvent.CancelRequested(dto.Reason), ct).ConfigureAwait(false);
-        if (outcome is null) return Problems.Problems.NotFound($"No settlement '{id}' of hospital {hospital.Code}.").ToResult();
+        if (outcome is null) return ProblemTypes.NotFound($"No settlement '{id}' of hospital {hospital.Code}.").ToResult();
         var record = outcome.Record;
         if (outcome.Refusal == LifecycleRefusal.NotCancellable)
-            return new Problems.Problem("not-cancellable", 409, "The settlement cannot be cancelled", $"Only a completed settlement can be cancelled; this one is {record.Status.Name()}.") { SettlementId = record.SettlementId }.ToResult();
+            return ProblemTypes.NotCancellable($"Only a completed settlement can be cancelled; this one is {record.Status.Name()}.", record.SettlementId).ToResult();
         if (wait > TimeSpan.Zero) record = await waiter.WaitAsync(record, wait, ct, until: SettlementStatus.Cancelled, listening: listening).ConfigureAwait(false);
         request.HttpContext.Response.Headers.Location = SettlementWaiter.LocationOf(record);
         if (record.Status != SettlementStatus.Cancelled) request.HttpContext.Response.Headers.RetryAfter = "1";
-        return SettlementWaiter.Json(SettlementView.From(record), record.Status == SettlementStatus.Cancelled ? 200 : 202);
+        return GatewayResults.Json(SettlementView.From(record), record.Status == SettlementStatus.Cancelled ? 200 : 202);
     }
 }

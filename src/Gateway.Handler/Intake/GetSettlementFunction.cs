@@ -1,3 +1,4 @@
+using Gateway.Handler.Hosting;
 using Gateway.Handler.Security;
 using Gateway.Storage;
 
@@ -12,14 +13,14 @@ public sealed class GetSettlementFunction(HospitalAuthenticator auth, Settlement
         if (problem is not null) return problem.ToResult();
         // Accept the hospital's own id or the full gateway id of one of its own settlements.
         var own = Keys.TrySplitSettlementKey(id, out var code, out var rest) ? (code == hospital!.Code ? rest : null) : id;
-        if (own is null || !Keys.IsValidId(own)) return Problems.Problems.NotFound($"No settlement '{id}' of hospital {hospital!.Code}.").ToResult();
+        if (own is null || !Keys.IsValidId(own)) return ProblemTypes.NotFound($"No settlement '{id}' of hospital {hospital!.Code}.").ToResult();
         var wait = SettlementWaiter.RequestedWait(request);
         // Listen before reading, so a reply applied between the read and the wait is not missed.
         using var listening = wait > TimeSpan.Zero ? waiter.Listen(Keys.SettlementKey(hospital!.Code, own)) : null;
         var record = await settlements.GetAsync(hospital!.Code, own, ct).ConfigureAwait(false);
-        if (record is null) return Problems.Problems.NotFound($"No settlement '{id}' of hospital {hospital.Code}.").ToResult();
+        if (record is null) return ProblemTypes.NotFound($"No settlement '{id}' of hospital {hospital.Code}.").ToResult();
         if (wait > TimeSpan.Zero) record = await waiter.WaitAsync(record, wait, ct, listening: listening).ConfigureAwait(false);
         if (record.Status == SettlementStatus.Pending) request.HttpContext.Response.Headers.RetryAfter = "1";
-        return SettlementWaiter.Json(SettlementView.From(record));
+        return GatewayResults.Json(SettlementView.From(record));
     }
 }

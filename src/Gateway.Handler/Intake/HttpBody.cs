@@ -14,9 +14,9 @@ public static class HttpBody
 
     public static async Task<(byte[]? Body, Problem? Problem)> ReadJsonAsync(HttpRequest request, CancellationToken ct, bool required = true, long maxBytes = MaxBytes)
     {
-        if (request.ContentLength > maxBytes) return (null, Problems.Problems.PayloadTooLarge(maxBytes));
+        if (request.ContentLength > maxBytes) return (null, ProblemTypes.PayloadTooLarge(maxBytes));
         var type = request.ContentType;
-        if (type is not null && !IsJson(type)) return (null, Problems.Problems.UnsupportedMediaType());
+        if (type is not null && !IsJson(type)) return (null, ProblemTypes.UnsupportedMediaType());
         var (bytes, tooLarge) = await ReadBoundedAsync(request, maxBytes, ct).ConfigureAwait(false);
         if (tooLarge is not null) return (null, tooLarge);
         if (bytes!.Length == 0)
@@ -24,22 +24,22 @@ public static class HttpBody
             if (!required) return ([], null);
             // An empty body where one is needed. Through the Functions host a chunked body arrives exactly so (the host forwards a
             // body only with a length, and its client then sends Content-Length: 0), so the answer says to send the length.
-            return (null, Problems.Problems.LengthRequired());
+            return (null, ProblemTypes.LengthRequired());
         }
-        if (type is null) return (null, Problems.Problems.UnsupportedMediaType());
+        if (type is null) return (null, ProblemTypes.UnsupportedMediaType());
         return (bytes, null);
     }
 
     /// <summary>The whole body, or 413 as soon as it passes <paramref name="maxBytes"/> (never read further).</summary>
     public static async Task<(byte[]? Body, Problem? Problem)> ReadBoundedAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
-        if (request.ContentLength > maxBytes) return (null, Problems.Problems.PayloadTooLarge(maxBytes));
+        if (request.ContentLength > maxBytes) return (null, ProblemTypes.PayloadTooLarge(maxBytes));
         using var buffer = new MemoryStream();
         var chunk = new byte[16_384];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
         {
-            if (buffer.Length + read > maxBytes) return (null, Problems.Problems.PayloadTooLarge(maxBytes));
+            if (buffer.Length + read > maxBytes) return (null, ProblemTypes.PayloadTooLarge(maxBytes));
             buffer.Write(chunk, 0, read);
         }
         return (buffer.ToArray(), null);

@@ -1,3 +1,4 @@
+using Gateway.Handler.Hosting;
 using System.Globalization;
 using Gateway.Handler.Security;
 using Gateway.Storage;
@@ -26,11 +27,11 @@ public sealed class ListSettlementsFunction(HospitalAuthenticator auth, Settleme
         var pageSize = 50;
         if (q.ContainsKey("pageSize") && (!int.TryParse(q["pageSize"], out pageSize) || pageSize is < 1 or > 500)) errors.Add(new("/pageSize", "1–500."));
         if (to < from) errors.Add(new("/to", "to is on or after from."));
-        if (errors.Count > 0) return Problems.Problems.Validation(errors).ToResult();
+        if (errors.Count > 0) return ProblemTypes.Validation(errors).ToResult();
         var (start, end) = ChinaTime.Days(from, to); // China calendar days
         var (items, next) = await settlements.ListAsync(hospital!.Code, start, end,
             pageSize, q["page"].ToString() is { Length: > 0 } p ? p : null, ct).ConfigureAwait(false);
-        return SettlementWaiter.Json(new
+        return GatewayResults.Json(new
         {
             items = items.Select(SettlementView.From),
             next = next is null ? null : $"/api/v1/settlements?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&pageSize={pageSize}&page={Uri.EscapeDataString(next)}",

@@ -1,3 +1,4 @@
+using Gateway.Handler.Hosting;
 using System.Text;
 using Gateway.Contracts;
 using Gateway.Domain;
@@ -42,11 +43,11 @@ public sealed class ReconcileFunction(HospitalAuthenticator auth, SettlementStor
         if (problem is not null) return problem.ToResult();
         ReconciliationRequest dto;
         try { dto = StrictJson.Deserialize<ReconciliationRequest>(body!); }
-        catch (StrictJsonException e) { return Problems.Problems.Unreadable(e).ToResult(); }
+        catch (StrictJsonException e) { return ProblemTypes.Unreadable(e).ToResult(); }
         if (dto.From is null || dto.To is null || dto.To < dto.From || dto.To.Value.DayNumber - dto.From.Value.DayNumber > 92)
-            return Problems.Problems.Validation([new("/from", "from and to (yyyy-MM-dd, to ≥ from, at most 93 days) are required.")]).ToResult();
+            return ProblemTypes.Validation([new("/from", "from and to (yyyy-MM-dd, to ≥ from, at most 93 days) are required.")]).ToResult();
         if (dto.Settlements?.Any(s => !Keys.IsValidId(s.HospitalSettlementId)) == true)
-            return Problems.Problems.Validation([new("/settlements", "Every line names a hospitalSettlementId.")]).ToResult();
+            return ProblemTypes.Validation([new("/settlements", "Every line names a hospitalSettlementId.")]).ToResult();
 
         var (from, to) = ChinaTime.Days(dto.From.Value, dto.To.Value); // reconciliation days are China calendar days
         var ours = new List<HospitalSettlementLine>();
@@ -61,16 +62,14 @@ public sealed class ReconcileFunction(HospitalAuthenticator auth, SettlementStor
         var theirs = new HospitalTotals(dto.Count, dto.Total, dto.Fund, dto.Cash,
             dto.Settlements?.Select(s => new HospitalSettlementLine(s.HospitalSettlementId!, s.Total, s.Fund, s.Cash)).ToList());
         var result = Reconciliation.Compare(theirs, ours);
-        var answer = new
-        {
-            status = result.Status,
-            hospital = hospital!.Code,
-            from = dto.From,
-            to = dto.To,
-            gateway = new { count = result.Gateway.Count, total = result.Gateway.Total, fund = result.Gateway.Fund, cash = result.Gateway.Cash },
-            differences = result.Differences,
-        };
+        var answer = new ReconciliationView(result.Status, hospital!.Code, dto.From, dto.To,
+            new ReconciliationTotals(result.Gateway.Count, result.Gateway.Total, result.Gateway.Fund, result.Gateway.Cash), result.Differences);
         await results.SaveAsync(hospital.Code, GatewayJson.Serialize(answer), ct).ConfigureAwait(false);
-        return SettlementWaiter.Json(answer);
+        return GatewayResults.Json(answer);
     }
 }
+
+/// <summary>The answer to a reconciliation (and what GET /api/v1/clearing/reconciliations lists).</summary>
+public sealed record ReconciliationView(string Status, string Hospital, DateOnly? From, DateOnly? To, ReconciliationTotals Gateway, IReadOnlyList<ReconciliationDifference> Differences);
+
+public sealed record ReconciliationTotals(int Count, decimal Total, decimal Fund, decimal Cash);

@@ -1,3 +1,4 @@
+using Gateway.Handler.Hosting;
 using System.Globalization;
 using Gateway.Contracts;
 using Gateway.Storage;
@@ -64,16 +65,13 @@ public sealed class SettlementWaiter(SettlementStore settlements, SettlementSign
         {
             case SettlementStatus.Pending:
                 request.HttpContext.Response.Headers.RetryAfter = "1";
-                return Json(SettlementView.From(record), 202);
+                return GatewayResults.Json(SettlementView.From(record), 202);
             case SettlementStatus.Completed:
-                return Json(SettlementView.From(record), 201);
+                return GatewayResults.Json(SettlementView.From(record), 201);
             case SettlementStatus.Rejected:
-                return (Problems.Problems.Rejection(record.RejectionCode ?? "rejected", record.RejectionDetail ?? "", record.SettlementId) with { Instance = location }).ToResult();
+                return (ProblemTypes.Rejection(record.RejectionCode ?? "rejected", record.RejectionDetail ?? "", record.SettlementId) with { Instance = location }).ToResult();
             default:
-                return Json(SettlementView.From(record), 200);
+                return GatewayResults.Json(SettlementView.From(record), 200);
         }
     }
-
-    public static IResult Json(object value, int status = 200) =>
-        Results.Text(GatewayJson.Serialize(value), "application/json", System.Text.Encoding.UTF8, status);
 }

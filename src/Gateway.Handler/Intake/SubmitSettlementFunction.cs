@@ -1,3 +1,4 @@
+using Gateway.Handler.Hosting;
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Contracts;
@@ -56,11 +57,11 @@ public sealed class SubmitSettlementFunction(
         }
         catch (StrictJsonException e)
         {
-            return Problems.Problems.Unreadable(e).ToResult();
+            return ProblemTypes.Unreadable(e).ToResult();
         }
 
         var (encounter, errors) = SettlementRequestValidator.Validate(dto, hospital, callbacks);
-        if (encounter is null) return Problems.Problems.Validation(errors).ToResult();
+        if (encounter is null) return ProblemTypes.Validation(errors).ToResult();
         var home = RegionCode.Parse(dto.Member!.HomeRegion!);
         var settlementKey = Keys.SettlementKey(hospital.Code, dto.HospitalSettlementId!);
 
@@ -83,7 +84,7 @@ public sealed class SubmitSettlementFunction(
         }
         catch (RejectedException e)
         {
-            return Problems.Problems.Rejection(e.Rejection, settlementKey).ToResult();
+            return ProblemTypes.Rejection(e.Rejection, settlementKey).ToResult();
         }
 
         if (dto.Trial) return await TrialAsync(dto, home, hospital, priced, ct).ConfigureAwait(false);
@@ -127,7 +128,7 @@ public sealed class SubmitSettlementFunction(
             case IntakeResult.NonceReplayed:
                 return HospitalAuthenticator.Replayed().ToResult();
             case IntakeResult.Conflict:
-                return Problems.Problems.Conflict(
+                return ProblemTypes.Conflict(
                     $"Settlement id '{dto.HospitalSettlementId}' was first used on {stored!.SubmittedAt:O} with a different body; use a new id for a new settlement.",
                     stored.SettlementId).ToResult();
         }
@@ -143,7 +144,7 @@ public sealed class SubmitSettlementFunction(
         var key = Keys.SettlementKey(hospital.Code, dto.HospitalSettlementId!);
         var referring = priced.Encounter.Referral is { Type: ReferralType.Upward, ReferringSettlementId: { } r } ? r : null;
         var state = await members.LoadAsync(home, dto.Member!.MemberId!, priced.Encounter.ServiceDate.Year, key, referring, ct).ConfigureAwait(false);
-        if (state is null) return Problems.Problems.Rejection(new Rejection(RejectionCode.UnknownMember, $"Member {dto.Member.MemberId} is not insured in region {home}.")).ToResult();
+        if (state is null) return ProblemTypes.Rejection(new Rejection(RejectionCode.UnknownMember, $"Member {dto.Member.MemberId} is not insured in region {home}.")).ToResult();
         try
         {
             var withReferral = referring is null ? priced : priced with
@@ -152,7 +153,7 @@ public sealed class SubmitSettlementFunction(
             };
             var result = PolicyEngine.Evaluate(packs.Get(home, priced.Encounter.ServiceDate), withReferral, state.Profile, state.Accumulators);
             var outcome = SettlementOutcomeDto.From(result);
-            return SettlementWaiter.Json(new
+            return GatewayResults.Json(new
             {
                 trial = true,
                 hospitalSettlementId = dto.HospitalSettlementId,
@@ -170,7 +171,7 @@ public sealed class SubmitSettlementFunction(
         }
         catch (RejectedException e)
         {
-            return Problems.Problems.Rejection(e.Rejection).ToResult();
+            return ProblemTypes.Rejection(e.Rejection).ToResult();
         }
     }
 }

@@ -1,5 +1,4 @@
-using Newtonsoft.Json;
-using Newtonsoft.Json.Serialization;
+using Gateway.Contracts;
 
 namespace Gateway.Handler.Problems;
 
@@ -8,7 +7,8 @@ public sealed record FieldError(string Pointer, string Detail);
 
 /// <summary>
 /// RFC 9457 problem details. <c>type</c> is stable: <c>https://gateway.example.org/problems/{name}</c>, every
-/// name listed in docs/api.md. Never carries a stack trace.
+/// name listed in docs/api.md and in <see cref="ProblemTypes"/>. Never carries a stack trace. Written by the framework's
+/// <c>IProblemDetailsService</c> (<see cref="GatewayProblemDetailsWriter"/>: the gateway's JSON settings).
 /// </summary>
 public sealed record Problem(string Name, int Status, string Title, string Detail)
 {
@@ -18,67 +18,37 @@ public sealed record Problem(string Name, int Status, string Title, string Detai
     public string? SettlementId { get; init; }
     public string? Instance { get; init; }
 
-    private static readonly JsonSerializerSettings Json = new()
-    {
-        ContractResolver = new CamelCasePropertyNamesContractResolver(),
-        NullValueHandling = NullValueHandling.Ignore,
-    };
+    public string Type => TypeBase + Name;
 
-    public string ToJson() => JsonConvert.SerializeObject(new
-    {
-        type = TypeBase + Name,
-        title = Title,
-        status = Status,
-        detail = Detail,
-        instance = Instance,
-        settlementId = SettlementId,
-        errors = Errors,
-    }, Json);
+    /// <summary>The wire form (RFC 9457 members, then the gateway's extensions).</summary>
+    public ProblemBody ToBody() => new(Type, Title, Status, Detail, Instance, SettlementId, Errors);
 
-    public IResult ToResult() => Results.Text(ToJson(), "application/problem+json", System.Text.Encoding.UTF8, Status);
+    public string ToJson() => GatewayJson.Serialize(ToBody());
+
+    /// <summary>The framework's form: the gateway's extensions as <c>settlementId</c> and <c>errors</c>.</summary>
+    public Microsoft.AspNetCore.Mvc.ProblemDetails ToProblemDetails()
+    {
+        var details = new Microsoft.AspNetCore.Mvc.ProblemDetails { Type = Type, Title = Title, Status = Status, Detail = Detail, Instance = Instance };
+        if (SettlementId is not null) details.Extensions[ProblemBody.SettlementIdMember] = SettlementId;
+        if (Errors is not null) details.Extensions[ProblemBody.ErrorsMember] = Errors;
+        return details;
+    }
+
+    /// <summary>An <see cref="IResult"/> written through <c>IProblemDetailsService</c>.</summary>
+    public IResult ToResult() => new ProblemResult(this);
 }
 
-/// <summary>The problem catalogue (docs/api.md lists each with an example).</summary>
-public static class Problems
+/// <summary>A problem as written: <c>application/problem+json</c>, nulls omitted.</summary>
+public sealed record ProblemBody(string Type, string Title, int Status, string Detail, string? Instance, string? SettlementId, IReadOnlyList<FieldError>? Errors)
 {
-    public static Problem Validation(IReadOnlyList<FieldError> errors) =>
-        new("validation-error", 422, "The request is not valid", $"{errors.Count} field(s) are invalid; see errors.") { Errors = errors };
+    public const string SettlementIdMember = "settlementId";
+    public const string ErrorsMember = "errors";
+}
 
-    public static Problem MalformedJson(string detail) => new("malformed-json", 400, "The body is not valid JSON", detail);
+/// <summary>A name, status and title: one entry of the catalogue.</summary>
+public sealed record ProblemType(string Name, int Status, string Title)
+{
+    public string Uri => Problem.TypeBase + Name;
 
-    public static Problem UnsupportedMediaType() => new("unsupported-media-type", 415, "Unsupported media type", "Send the body as application/json (UTF-8).");
-
-    public static Problem LengthRequired() => new("length-required", 411, "A body with its Content-Length is required",
-        "The body is empty: send the JSON body with a Content-Length header (a chunked body does not reach the gateway: the Functions host forwards a body only with a length).");
-
-    /// <summary>A body the strict reader refused: 415 when it is not UTF-8, else 400 with the field it points at.</summary>
-    public static Problem Unreadable(Gateway.Contracts.StrictJsonException e) => e.NotUtf8
-        ? new("unsupported-media-type", 415, "Unsupported media type", e.Message + " Send application/json in UTF-8.")
-        : new("malformed-json", 400, "The body is not valid JSON", e.Pointer.Length == 0 ? e.Message : $"{e.Message} (at {e.Pointer})")
-        {
-            Errors = e.Pointer.Length == 0 ? null : [new FieldError(e.Pointer, e.Message)],
-        };
-
-    public static Problem PayloadTooLarge(long limit) => new("payload-too-large", 413, "The body is too large", $"The body must be at most {limit} bytes.");
-
-    public static Problem Unauthenticated(string name, string detail) => new(name, 401, "The request is not signed correctly", detail);
-
-    public static Problem NotFound(string detail) => new("not-found", 404, "Not found", detail);
-
-    public static Problem Conflict(string detail, string settlementId) =>
-        new("idempotency-conflict", 409, "The settlement id was already used for another request", detail) { SettlementId = settlementId };
-
-    public static Problem Rejection(Gateway.Domain.Rejection r, string? settlementId = null) =>
-        new(r.Name, 422, "The settlement was rejected", r.Detail)
-        {
-            SettlementId = settlementId,
-            Errors = r.RequestPointer is { } pointer ? [new FieldError(pointer, r.Detail)] : null,
-        };
-
-    public static Problem Rejection(string code, string detail, string settlementId) =>
-        new(code, 422, "The settlement was rejected", detail) { SettlementId = settlementId };
-
-    public static Problem Internal() => new("internal-error", 500, "Internal error", "The gateway could not complete the request; it is safe to retry with the same settlement id.");
-
-    public static Problem Unavailable(string detail) => new("service-unavailable", 503, "Temporarily unavailable", detail);
+    public Problem With(string detail) => new(Name, Status, Title, detail);
 }

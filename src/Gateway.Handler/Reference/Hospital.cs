@@ -1,3 +1,4 @@
+using Gateway.Contracts;
 using Gateway.Domain;
 using Newtonsoft.Json;
 
@@ -37,7 +38,7 @@ public sealed class HospitalRegistry
 
     public static HospitalRegistry Load(string dataDirectory, IConfiguration configuration, bool demo)
     {
-        var json = JsonConvert.DeserializeObject<List<HospitalJson>>(File.ReadAllText(Path.Combine(dataDirectory, "hospitals.json")))!;
+        var json = GatewayJson.Deserialize<List<HospitalJson>>(File.ReadAllText(Path.Combine(dataDirectory, "hospitals.json")));
         var hosts = configuration.GetSection("CallbackHosts").GetChildren().ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
         var hospitals = json.Select(h => new Hospital(h.Code, h.Name, RegionCode.Parse(h.Region),
             Enum.IsDefined((HospitalLevel)h.Level) ? (HospitalLevel)h.Level : throw new InvalidDataException($"hospitals.json: hospital {h.Code} has level {h.Level} (1, 2 or 3)."), h.KeyId)
@@ -48,7 +49,7 @@ public sealed class HospitalRegistry
         var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
         if (demo)
         {
-            var demoKeys = JsonConvert.DeserializeObject<Dictionary<string, string>>(File.ReadAllText(Path.Combine(dataDirectory, "demo", "keys.json")))!;
+            var demoKeys = GatewayJson.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(dataDirectory, "demo", "keys.json")));
             foreach (var (k, v) in demoKeys) secrets[k] = v;
         }
         foreach (var child in configuration.GetSection("HospitalKeys").GetChildren())

@@ -32,22 +32,22 @@ public sealed class HospitalAuthenticator(HospitalRegistry hospitals, Settlement
         var nonce = request.Headers[RequestSigning.NonceHeader].ToString();
         var signature = request.Headers[RequestSigning.SignatureHeader].ToString();
         if (keyId.Length == 0 || timestamp.Length == 0 || nonce.Length == 0 || signature.Length == 0)
-            return (null, null, Problems.Problems.Unauthenticated("signature-missing",
+            return (null, null, ProblemTypes.Unauthenticated("signature-missing",
                 $"Sign the request: {RequestSigning.KeyIdHeader}, {RequestSigning.TimestampHeader}, {RequestSigning.NonceHeader} and {RequestSigning.SignatureHeader} are required."));
         var hospital = hospitals.ByKeyId(keyId);
         var secret = hospital is null ? null : hospitals.Secret(keyId);
         if (hospital is null || secret is null)
-            return (null, null, Problems.Problems.Unauthenticated("unknown-key", "The key id is not known."));
+            return (null, null, ProblemTypes.Unauthenticated("unknown-key", "The key id is not known."));
         if (!RequestSigning.TryParseTimestamp(timestamp, out var at))
-            return (null, null, Problems.Problems.Unauthenticated("signature-invalid", "The timestamp must be Unix seconds."));
+            return (null, null, ProblemTypes.Unauthenticated("signature-invalid", "The timestamp must be Unix seconds."));
         if ((clock.GetUtcNow() - at).Duration() > RequestSigning.AllowedSkew)
-            return (null, null, Problems.Problems.Unauthenticated("signature-expired", "The timestamp is more than 5 minutes away from the gateway's clock."));
+            return (null, null, ProblemTypes.Unauthenticated("signature-expired", "The timestamp is more than 5 minutes away from the gateway's clock."));
         if (!Keys.IsValidId(nonce) || nonce.Length < 8)
-            return (null, null, Problems.Problems.Unauthenticated("signature-invalid", "The nonce must be 8–64 characters of [A-Za-z0-9_-]."));
+            return (null, null, ProblemTypes.Unauthenticated("signature-invalid", "The nonce must be 8–64 characters of [A-Za-z0-9_-]."));
         if (SignedTarget(request) is not { } pathAndQuery)
             return (null, null, NonCanonical(request));
         if (!RequestSigning.Verify(secret, request.Method, pathAndQuery, timestamp, nonce, body, signature))
-            return (null, null, Problems.Problems.Unauthenticated("signature-invalid", "The signature does not match the request."));
+            return (null, null, ProblemTypes.Unauthenticated("signature-invalid", "The signature does not match the request."));
         return (hospital, new NonceUse(keyId, nonce, at), null);
     }
 
@@ -81,13 +81,12 @@ public sealed class HospitalAuthenticator(HospitalRegistry hospitals, Settlement
     private static Problem NonCanonical(HttpRequest request)
     {
         var canonical = request.Path.ToUriComponent() + CanonicalQuery(request.Query);
-        return new Problem("non-canonical-target", 400, "The request path or query is not in canonical form",
-            $"Send (and sign) the path and query in canonical form: {canonical} (percent-encode only what must be, with upper-case hex; no dot or empty segments).");
+        return ProblemTypes.NonCanonical(canonical);
     }
 
     /// <summary>Spends a verified request's nonce on its own; false when it was used before.</summary>
     public Task<bool> SpendAsync(Hospital hospital, NonceUse nonce, CancellationToken ct) => settlements.SpendNonceAsync(hospital.Code, nonce, ct);
 
     public static Problem Replayed() =>
-        Problems.Problems.Unauthenticated("signature-replayed", "This nonce was already used: sign every request with a new nonce.");
+        ProblemTypes.Unauthenticated("signature-replayed", "This nonce was already used: sign every request with a new nonce.");
 }
