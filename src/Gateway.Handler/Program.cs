@@ -93,38 +93,14 @@ app.UseExceptionHandler(); // GatewayExceptionHandler: 503 for storage that did 
 
 app.UseClearingIdentity();
 
-// Forwarded HTTP functions (enableForwardingHttpRequest): the host passes the request at its own path.
-// Health: up or down and nothing else (unauthenticated: load balancers and App Service's health check call it). Down when
-// storage does not answer a probe (cached a few seconds, on a client of its own so it never counts as the app's work).
-app.MapGet("/api/v1/health", async (HealthProbe probe, CancellationToken ct) =>
-    await probe.IsUpAsync(ct) ? GatewayResults.Json(new HealthStatus("up")) : GatewayResults.Json(new HealthStatus("down"), 503));
-// Diagnostics for operators (a clearing-staff credential): the storage round-trips this instance has made (the load harness reads them).
-app.MapGet("/api/v1/diagnostics", (GatewayStorage s) => GatewayResults.Json(DiagnosticsView.Of(s)))
-    .RequireAuthorization(ClearingPolicies.Read);
-app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
-app.MapGet("/api/v1/settlements", (HttpRequest r, ListSettlementsFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
-ImportMembersFunction.Map(app);
+app.MapHealth();                 // /api/v1/health, /api/v1/diagnostics, /api/v1/openapi.json
+app.MapHospitalSettlements();    // /api/v1/settlements…, /api/v1/reconciliations (signed by the hospital)
 Gateway.Handler.Filings.FilingsApi.Map(app); // online filing (秒备案): POST/GET /api/v1/filings and ApplyFilingReply
-app.MapGet("/api/v1/openapi.json", () => Results.File(Path.Combine(AppContext.BaseDirectory, "openapi.json"), "application/json"));
-app.MapGet("/api/v1/settlements/{id}", (HttpRequest r, string id, GetSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
-app.MapPost("/api/v1/settlements/{id}/cancel", (HttpRequest r, string id, CancelSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
-app.MapPost("/api/v1/reconciliations", (HttpRequest r, ReconcileFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
-ClearingApi.Map(app);
-ClearingPages.Map(app);
-
-// Invocation functions: POST /{FunctionName} with {"Data","Metadata"} → {"Outputs","Logs","ReturnValue"}.
-app.MapPost("/EvaluateHome{region}", (HttpRequest r, string region, EvaluateHomeFunction f, DeadLetterRecorder d, CancellationToken ct) =>
-    InvocationEndpoint.RunAsync(r, "EvaluateHome" + region, d, app.Logger, (inv, c) => f.HandleAsync(region, inv, c), ct));
-app.MapPost("/ApplyReply", (HttpRequest r, ApplyReplyFunction f, DeadLetterRecorder d, CancellationToken ct) =>
-    InvocationEndpoint.RunAsync(r, "ApplyReply", d, app.Logger, f.HandleAsync, ct));
-app.MapPost("/NotifyHospital", (HttpRequest r, NotifyHospitalFunction f, DeadLetterRecorder d, CancellationToken ct) =>
-    InvocationEndpoint.RunAsync(r, "NotifyHospital", d, app.Logger, f.HandleAsync, ct));
-app.MapPost("/SweepSettlements", (HttpRequest r, SweepSettlementsFunction f, CancellationToken ct) =>
-    InvocationEndpoint.RunAsync(r, "SweepSettlements", null, app.Logger, (_, c) => f.HandleAsync(c), ct));
-app.MapPost("/ClosePeriod", (HttpRequest r, ClosePeriodFunction f, CancellationToken ct) =>
-    InvocationEndpoint.RunAsync(r, "ClosePeriod", null, app.Logger, (_, c) => f.HandleAsync(c), ct));
-
-app.MapFallback((HttpContext c) => ProblemTypes.NotFound($"No route {c.Request.Method} {c.Request.Path}.").ToResult());
+app.MapRegions();                // /api/v1/regions/{region}/members (a region's administrator)
+ClearingApi.Map(app);            // /api/v1/clearing/… (policies per role)
+ClearingPages.Map(app);          // /api/clearing/… (the staff pages)
+app.MapInvocations();            // the queue and timer functions
+app.MapNotFound();
 
 app.Run();
 

@@ -35,17 +35,15 @@ public static class ClearingApi
         var g = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Read);
         var closing = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Close);
         var responding = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Respond);
-        signedIn.MapGet("/me", (HttpContext c) => GatewayResults.Json(c.ClearingUser().ToView()));
-        g.MapGet("/periods", (HttpRequest r, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
-            Run(r, async _ =>
+        signedIn.MapGet("/me", (ClearingUser u) => GatewayResults.Json(u.ToView()));
+        g.MapGet("/periods", async (HttpRequest r, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
             {
                 var known = (await ledger.PeriodsAsync(ct)).ToDictionary(p => p.Period, p => p.Status);
                 var current = ClearingPeriod.Of(clock.GetUtcNow());
                 for (var p = current; p >= current.Previous().Previous(); p = p.Previous()) known.TryAdd(p.ToString(), "open");
                 return GatewayResults.Json(new PeriodsView(current.ToString(), known.OrderByDescending(k => k.Key, StringComparer.Ordinal).Select(k => new PeriodStatusView(k.Key, k.Value)).ToList()));
-            }));
-        g.MapGet("/periods/{period}/positions", (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
-            Run(r, async _ =>
+            });
+        g.MapGet("/periods/{period}/positions", async (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
             {
                 if (!ClearingPeriod.TryParse(period, out var p)) return BadPeriod(period);
                 var positions = await ledger.PositionsAsync(p, ct);
@@ -58,12 +56,10 @@ public static class ClearingApi
                     FundsView.From(positions.Aggregate(FundAmounts.Zero, (a, x) => a + x.Funds)),
                     positions.Sum(x => x.NetCount),
                     NettingView.From(netting)));
-            }));
-        g.MapGet("/periods/{period}/statements", (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
-            Run(r, async _ =>
-                ClearingPeriod.TryParse(period, out var p) ? GatewayResults.Json((await ledger.StatementsAsync(p, ct)).Select(StatementView.From).ToList()) : BadPeriod(period)));
-        g.MapGet("/periods/{period}/statements/{home}/{treatment}", (HttpRequest r, string period, string home, string treatment, LedgerStore ledger, CancellationToken ct) =>
-            Run(r, async _ =>
+            });
+        g.MapGet("/periods/{period}/statements", async (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
+                ClearingPeriod.TryParse(period, out var p) ? GatewayResults.Json((await ledger.StatementsAsync(p, ct)).Select(StatementView.From).ToList()) : BadPeriod(period));
+        g.MapGet("/periods/{period}/statements/{home}/{treatment}", async (HttpRequest r, string period, string home, string treatment, LedgerStore ledger, CancellationToken ct) =>
             {
                 if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
                 var statement = await ledger.GetStatementAsync(p, h, t, ct);
@@ -71,9 +67,8 @@ public static class ClearingApi
                 var history = statement is null ? [] : await ledger.ResponsesAsync(p, h, t, ct);
                 return GatewayResults.Json(new StatementDetailView(p.ToString(), home, treatment, statement is null ? null : StatementView.From(statement), PositionView.From(live),
                     history.Select(ResponseView.From).ToList()));
-            }));
-        g.MapGet("/periods/{period}/statements/{home}/{treatment}/csv", (HttpRequest r, string period, string home, string treatment, LedgerStore ledger, CancellationToken ct) =>
-            Run(r, async _ =>
+            });
+        g.MapGet("/periods/{period}/statements/{home}/{treatment}/csv", async (HttpRequest r, string period, string home, string treatment, LedgerStore ledger, CancellationToken ct) =>
             {
                 if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
                 var s = await ledger.GetStatementAsync(p, h, t, ct);
@@ -84,13 +79,12 @@ public static class ClearingApi
                     foreach (var fund in Journal.Funds) { w.WriteField(p.ToString()); w.WriteField(h.Value); w.WriteField(t.Value); w.WriteField(fund); w.WriteField(Journal.Of(s.Funds, fund).ToString("0.00", CultureInfo.InvariantCulture)); w.NextRecord(); }
                     w.WriteField(p.ToString()); w.WriteField(h.Value); w.WriteField(t.Value); w.WriteField("total"); w.WriteField(s.Total.ToString("0.00", CultureInfo.InvariantCulture)); w.NextRecord();
                 });
-            }));
-        g.MapGet("/periods/{period}/entries", (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
-            Run(r, async _ => await EntriesAsync(r, period, ledger, csv: false, ct)));
-        g.MapGet("/periods/{period}/entries/csv", (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
-            Run(r, async _ => await EntriesAsync(r, period, ledger, csv: true, ct)));
-        closing.MapPost("/periods/{period}/close", (HttpRequest r, string period, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
-            Run(r, async u =>
+            });
+        g.MapGet("/periods/{period}/entries", async (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
+            await EntriesAsync(r, period, ledger, csv: false, ct));
+        g.MapGet("/periods/{period}/entries/csv", async (HttpRequest r, string period, LedgerStore ledger, CancellationToken ct) =>
+            await EntriesAsync(r, period, ledger, csv: true, ct));
+        closing.MapPost("/periods/{period}/close", async (HttpRequest r, string period, LedgerStore ledger, TimeProvider clock, CancellationToken ct, ClearingUser u) =>
             {
                 if (!ClearingPeriod.TryParse(period, out var p)) return BadPeriod(period);
                 // The timer closes a month once it has ended; clearing staff may close the current month early (explicitly,
@@ -104,9 +98,8 @@ public static class ClearingApi
                 }
                 var statements = await ledger.CloseAsync(p, ct);
                 return GatewayResults.Json(new ClosedPeriodView(p.ToString(), "closed", statements.Select(StatementView.From).ToList()));
-            }));
-        responding.MapPost("/periods/{period}/statements/{home}/{treatment}/{action}", (HttpRequest r, string period, string home, string treatment, string action, LedgerStore ledger, CancellationToken ct) =>
-            Run(r, async u =>
+            });
+        responding.MapPost("/periods/{period}/statements/{home}/{treatment}/{action}", async (HttpRequest r, string period, string home, string treatment, string action, LedgerStore ledger, CancellationToken ct, ClearingUser u) =>
             {
                 if (action is not ("confirm" or "dispute")) return ProblemTypes.NotFound($"No action '{action}'.").ToResult();
                 if (!TryPair(period, home, treatment, out var p, out var h, out var t, out var bad)) return bad!;
@@ -150,18 +143,17 @@ public static class ClearingApi
                 }
                 var s = await ledger.RespondAsync(p, h, t, RegionCode.Parse(side), action == "confirm", string.IsNullOrWhiteSpace(body.Reason) ? null : body.Reason.Trim(), ids, u.Name, ct);
                 return s is null ? ProblemTypes.NotFound($"No statement for {home} → {treatment} in {period}: close the period first.").ToResult() : GatewayResults.Json(StatementView.From(s));
-            }));
-        g.MapGet("/reconciliations", (HttpRequest r, ReconciliationStore results, CancellationToken ct) =>
-            Run(r, async _ => GatewayResults.Json((await results.RecentAsync(100, ct)).Select(GatewayJson.Deserialize<ReconciliationView>).ToList())));
-        g.MapGet("/settlements/{settlementId}", (HttpRequest r, string settlementId, LedgerStore ledger, SettlementStore settlements, CancellationToken ct) =>
-            Run(r, async _ =>
+            });
+        g.MapGet("/reconciliations", async (HttpRequest r, ReconciliationStore results, CancellationToken ct) =>
+            GatewayResults.Json((await results.RecentAsync(100, ct)).Select(GatewayJson.Deserialize<ReconciliationView>).ToList()));
+        g.MapGet("/settlements/{settlementId}", async (HttpRequest r, string settlementId, LedgerStore ledger, SettlementStore settlements, CancellationToken ct) =>
             {
                 if (!Keys.TrySplitSettlementKey(settlementId, out var hospital, out var id)) return ProblemTypes.NotFound($"No settlement '{settlementId}'.").ToResult();
                 var s = await settlements.GetAsync(hospital, id, ct);
                 if (s is null) return ProblemTypes.NotFound($"No settlement '{settlementId}'.").ToResult();
                 var entries = await ledger.EntriesBySettlementAsync(settlementId, ct);
                 return GatewayResults.Json(new SettlementJournalView(SettlementView.From(s), s.HospitalCode, entries.Select(e => EntryView.From(e)).ToList()));
-            }));
+            });
     }
 
     /// <summary>The filters of a pair's entry listing from the query string, or the field errors.</summary>
@@ -287,6 +279,4 @@ public static class ClearingApi
 
     private static IResult BadPeriod(string period) => ProblemTypes.Validation([new("/period", $"'{period}' is not a clearing period yyyy-MM.")]).ToResult();
 
-    /// <summary>Runs a handler with the signed-in identity (the route's policy has already admitted it).</summary>
-    private static Task<IResult> Run(HttpRequest r, Func<ClearingUser, Task<IResult>> then) => then(r.HttpContext.ClearingUser());
 }

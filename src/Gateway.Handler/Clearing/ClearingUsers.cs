@@ -64,6 +64,9 @@ public sealed record ClearingUser(string Name, IReadOnlyList<ClearingGrant> Gran
         return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, ClaimTypes.Name, GrantClaim));
     }
 
+    /// <summary>A handler's parameter: the signed-in identity of a request its route's policy has already admitted.</summary>
+    public static ValueTask<ClearingUser?> BindAsync(HttpContext context) => ValueTask.FromResult<ClearingUser?>(From(context.User));
+
     public static ClearingUser From(ClaimsPrincipal principal) =>
         new(principal.Identity?.Name ?? "",
             principal.FindAll(GrantClaim).Select(c => ClearingGrant.Parse(c.Value)).OfType<ClearingGrant>().ToList());

@@ -14,10 +14,6 @@ namespace Gateway.Handler.Home;
 /// </summary>
 public sealed class ImportMembersFunction(MemberStore members)
 {
-    public static void Map(WebApplication app) =>
-        app.MapPost("/api/v1/regions/{region}/members", (HttpRequest r, string region, ImportMembersFunction f, CancellationToken ct) => f.HandleAsync(r, region, ct))
-            .RequireAuthorization(ClearingPolicies.ImportMembers);
-
     private const long MaxBytes = 20 * 1024 * 1024;
 
     public async Task<IResult> HandleAsync(HttpRequest request, string region, CancellationToken ct)

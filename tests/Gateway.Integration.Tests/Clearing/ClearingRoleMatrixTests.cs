@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Gateway.Handler.Clearing;
 using Gateway.Handler.Home;
+using Gateway.Handler.Hosting;
 using Gateway.Storage;
 using Gateway.TestSupport;
 using Microsoft.AspNetCore.Authorization;
@@ -86,7 +87,7 @@ public sealed class ClearingRoleMatrixTests(RoleMatrixGatewayHost host) : IClass
         builder.Services.AddSingleton<TimeProvider>(TimeProvider.System);
         var app = builder.Build();
         ClearingApi.Map(app);
-        ImportMembersFunction.Map(app);
+        app.MapRegions();
         var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().ToList();
         var mapped = endpoints
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["*"]).Select(m => $"{m} {e.RoutePattern.RawText}"))
