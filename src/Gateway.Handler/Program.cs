@@ -15,15 +15,21 @@ builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
 
-var settings = HandlerSettings.From(builder.Configuration);
+// Typed options, validated at start (ValidateOnStart); read now too, for the choices made while registering.
+HandlerOptions options;
+try { options = HandlerOptionsSetup.Load(builder.Configuration); }
+catch (Exception e) when (e is Microsoft.Extensions.Options.OptionsValidationException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"The handler's settings are not valid: {e.Message}");
+    return 1;
+}
+var settings = HandlerSettings.From(options);
 var services = builder.Services;
-services.AddSingleton(settings);
+services.AddHandlerOptions(builder.Configuration);
 services.AddGatewayProblemDetails();
 services.AddSingleton(TimeProvider.System);
-var faultSeed = int.TryParse(builder.Configuration["FaultInjectionSeed"], out var fs) ? fs : (int?)null;
-var faultRate = double.TryParse(builder.Configuration["FaultInjectionRate"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var fr) ? fr : 0;
-var faults = faultSeed is { } seed && faultRate > 0 ? new FaultInjectionPolicy(seed, faultRate) : null;
-if (faults is not null) Console.Error.WriteLine($"FAULT INJECTION ON: seed {faultSeed}, rate {faultRate} per storage write");
+var faults = options.FaultInjectionSeed is { } seed && options.FaultInjectionRate > 0 ? new FaultInjectionPolicy(seed, options.FaultInjectionRate) : null;
+if (faults is not null) Console.Error.WriteLine($"FAULT INJECTION ON: seed {options.FaultInjectionSeed}, rate {options.FaultInjectionRate} per storage write");
 services.AddSingleton(new GatewayStorage(settings.StorageConnection, faults: faults));
 services.AddSingleton(RulePackSet.Default);
 services.AddSingleton(CatalogRegistry.Load(Path.Combine(settings.DataDirectory, "catalogs")));
@@ -103,5 +109,6 @@ app.MapInvocations();            // the queue and timer functions
 app.MapNotFound();
 
 app.Run();
+return 0;
 
 public partial class Program;

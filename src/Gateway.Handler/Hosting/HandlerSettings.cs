@@ -1,11 +1,67 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
 namespace Gateway.Handler.Hosting;
 
-/// <summary>Settings the handler reads, by the exact names function.json, host.json and infra/ use.</summary>
-public sealed class HandlerSettings
+/// <summary>
+/// The handler's settings as the configuration binder reads them, by the exact names function.json, host.json and infra/
+/// use. Checked by <see cref="HandlerOptionsValidator"/> when the app starts (<c>ValidateOnStart</c>): a misconfigured
+/// setting stops the handler with a message naming it.
+/// </summary>
+public sealed class HandlerOptions
 {
     /// <summary>Table storage: <c>TableStorageConnection</c>, else <c>AzureWebJobsStorage</c>.</summary>
-    public required string StorageConnection { get; init; }
+    public string? TableStorageConnection { get; set; }
+    public string? AzureWebJobsStorage { get; set; }
     /// <summary>Where data/ (catalogs, hospitals, demo) lives; defaults to the executable's folder.</summary>
+    [ConfigurationKeyName("GATEWAY_DATA_DIR")]
+    public string? DataDirectory { get; set; }
+    /// <summary>Which adapter the messaging port uses: <c>ServiceBus</c> or <c>StorageQueues</c>.</summary>
+    [ConfigurationKeyName(Gateway.Messaging.MessagingFactory.TransportSetting)]
+    public string? QueueTransport { get; set; }
+    /// <summary>Deliveries before the queue dead-letters a message; on the last one a failure is recorded.</summary>
+    public int MaxDeliveryCount { get; set; } = 5;
+    /// <summary>A settlement still pending after this long is failed by the sweep.</summary>
+    public double SettlementTimeoutSeconds { get; set; } = 600;
+    /// <summary>A pending settlement is re-dispatched after this long.</summary>
+    public double RedispatchAfterSeconds { get; set; } = 60;
+    /// <summary>Load the demo hospitals, members and keys (<c>GATEWAY_DEMO</c> = true).</summary>
+    [ConfigurationKeyName("GATEWAY_DEMO")]
+    public bool Demo { get; set; }
+    /// <summary>Test only: fail storage writes at random (<c>FaultInjectionSeed</c>, <c>FaultInjectionRate</c> per write).</summary>
+    public int? FaultInjectionSeed { get; set; }
+    public double FaultInjectionRate { get; set; }
+}
+
+/// <summary>Every rule a setting must meet, each failure naming the setting.</summary>
+public sealed class HandlerOptionsValidator : IValidateOptions<HandlerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HandlerOptions o)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(o.TableStorageConnection) && string.IsNullOrWhiteSpace(o.AzureWebJobsStorage))
+            failures.Add("Set AzureWebJobsStorage (or TableStorageConnection).");
+        if (o.QueueTransport is not ("ServiceBus" or "StorageQueues"))
+            failures.Add(string.IsNullOrEmpty(o.QueueTransport)
+                ? $"Set {Gateway.Messaging.MessagingFactory.TransportSetting} to ServiceBus (Azure) or StorageQueues (the local host on Azurite)."
+                : $"{Gateway.Messaging.MessagingFactory.TransportSetting} is '{o.QueueTransport}'; it must be ServiceBus or StorageQueues.");
+        if (o.MaxDeliveryCount is < 1 or > 100) failures.Add($"MaxDeliveryCount is {o.MaxDeliveryCount}; it must be from 1 to 100 (the queues' max delivery count).");
+        if (!(o.SettlementTimeoutSeconds is > 0 and <= 86_400)) failures.Add($"SettlementTimeoutSeconds is {Text(o.SettlementTimeoutSeconds)}; it must be over 0 and at most 86400.");
+        if (!(o.RedispatchAfterSeconds is > 0 and <= 86_400)) failures.Add($"RedispatchAfterSeconds is {Text(o.RedispatchAfterSeconds)}; it must be over 0 and at most 86400.");
+        if (o.RedispatchAfterSeconds >= o.SettlementTimeoutSeconds && o.SettlementTimeoutSeconds > 0)
+            failures.Add($"RedispatchAfterSeconds ({Text(o.RedispatchAfterSeconds)}) must be below SettlementTimeoutSeconds ({Text(o.SettlementTimeoutSeconds)}).");
+        if (!(o.FaultInjectionRate is >= 0 and <= 1)) failures.Add($"FaultInjectionRate is {Text(o.FaultInjectionRate)}; it must be from 0 to 1.");
+        if (o.DataDirectory is { Length: > 0 } dir && !Directory.Exists(dir)) failures.Add($"GATEWAY_DATA_DIR is '{dir}', which is not a folder.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static string Text(double d) => d.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>The settings the handler's parts use, resolved from <see cref="HandlerOptions"/>.</summary>
+public sealed class HandlerSettings
+{
+    public required string StorageConnection { get; init; }
     public required string DataDirectory { get; init; }
     /// <summary>Which adapter the messaging port uses (<c>QueueTransport</c>: <c>ServiceBus</c> or <c>StorageQueues</c>).</summary>
     public required Gateway.Messaging.QueueTransport Transport { get; init; }
@@ -18,18 +74,38 @@ public sealed class HandlerSettings
     /// <summary>Load the demo hospitals, members and keys (<c>GATEWAY_DEMO</c> = true).</summary>
     public bool Demo { get; init; }
 
-    public static HandlerSettings From(IConfiguration c)
+    public static HandlerSettings From(HandlerOptions o) => new()
     {
-        var storage = c["TableStorageConnection"] ?? c["AzureWebJobsStorage"] ?? throw new InvalidOperationException("Set AzureWebJobsStorage (or TableStorageConnection).");
-        return new HandlerSettings
-        {
-            StorageConnection = storage,
-            DataDirectory = c["GATEWAY_DATA_DIR"] ?? Path.Combine(AppContext.BaseDirectory, "data"),
-            Transport = Gateway.Messaging.MessagingFactory.Transport(name => c[name]),
-            MaxDeliveryCount = int.TryParse(c["MaxDeliveryCount"], out var m) ? m : 5,
-            SettlementTimeout = TimeSpan.FromSeconds(double.TryParse(c["SettlementTimeoutSeconds"], out var t) ? t : 600),
-            RedispatchAfter = TimeSpan.FromSeconds(double.TryParse(c["RedispatchAfterSeconds"], out var r) ? r : 60),
-            Demo = string.Equals(c["GATEWAY_DEMO"], "true", StringComparison.OrdinalIgnoreCase),
-        };
+        StorageConnection = (string.IsNullOrWhiteSpace(o.TableStorageConnection) ? o.AzureWebJobsStorage : o.TableStorageConnection)!,
+        DataDirectory = o.DataDirectory is { Length: > 0 } d ? d : Path.Combine(AppContext.BaseDirectory, "data"),
+        Transport = Gateway.Messaging.MessagingFactory.Transport(_ => o.QueueTransport),
+        MaxDeliveryCount = o.MaxDeliveryCount,
+        SettlementTimeout = TimeSpan.FromSeconds(o.SettlementTimeoutSeconds),
+        RedispatchAfter = TimeSpan.FromSeconds(o.RedispatchAfterSeconds),
+        Demo = o.Demo,
+    };
+}
+
+public static class HandlerOptionsSetup
+{
+    /// <summary>Binds <see cref="HandlerOptions"/> from the configuration, validated when the app starts.</summary>
+    public static OptionsBuilder<HandlerOptions> AddHandlerOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<IValidateOptions<HandlerOptions>, HandlerOptionsValidator>();
+        services.AddSingleton(sp => HandlerSettings.From(sp.GetRequiredService<IOptions<HandlerOptions>>().Value));
+        return services.AddOptions<HandlerOptions>().Bind(configuration).ValidateOnStart();
+    }
+
+    /// <summary>
+    /// The same binding and validation, now: for the few choices made while the services are registered (the transport, the
+    /// data folder). Throws <see cref="OptionsValidationException"/> naming each misconfigured setting.
+    /// </summary>
+    public static HandlerOptions Load(IConfiguration configuration)
+    {
+        var options = new HandlerOptions();
+        configuration.Bind(options);
+        var result = new HandlerOptionsValidator().Validate(Options.DefaultName, options);
+        if (result.Failed) throw new OptionsValidationException(Options.DefaultName, typeof(HandlerOptions), result.Failures);
+        return options;
     }
 }
