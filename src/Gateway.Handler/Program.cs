@@ -58,15 +58,8 @@ services.AddSingleton<ListSettlementsFunction>();
 services.AddSingleton<ImportMembersFunction>();
 services.AddSingleton<NotifyHospitalFunction>();
 services.AddSingleton(CallbackPolicy.From(builder.Configuration));
-services.AddHttpClient<CallbackSender>(c => c.Timeout = TimeSpan.FromSeconds(30))
-    .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-    {
-        // SSRF: the policy resolves and checks every address at connect time; a redirect could point anywhere.
-        ConnectCallback = sp.GetRequiredService<CallbackPolicy>().ConnectAsync,
-        AllowAutoRedirect = false,
-        UseCookies = false,
-    });
-services.AddHttpClient<NationalDirectory>(c => c.Timeout = TimeSpan.FromSeconds(30));
+services.AddCallbackSender(builder.Configuration);     // resilience handler (CallbackOptions), each try signed, SSRF-checked connections
+services.AddNationalDirectory(builder.Configuration);  // resilience handler (NationalDirectoryOptions)
 services.AddSingleton<ReconciliationStore>();
 services.AddSingleton<ClosePeriodFunction>();
 services.AddClearingIdentity(builder.Configuration, settings.DataDirectory, settings.Demo); // Basic users or App Service Authentication, policies, sign-in limits

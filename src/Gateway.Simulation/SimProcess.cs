@@ -71,7 +71,7 @@ public sealed class SimProcess(string name, SimWorld world)
         };
         Intake = new SettlementIntake(Settlements, Transitions, clock);
         ApplyReply = new ApplyReplyFunction(Transitions, claims);
-        var directory = new NationalDirectory(new HttpClient(), new ConfigurationBuilder().Build());
+        var directory = NationalDirectory.Off();
         EvaluateHome = new EvaluateHomeFunction(members, RulePackSet.Default, directory, claims, clock, NullLogger<EvaluateHomeFunction>.Instance);
         Sweep = new SweepSettlementsFunction(Settlements, Transitions, clock, world.Hospitals, Dispatcher, NullLogger<SweepSettlementsFunction>.Instance);
         ClosePeriod = new ClosePeriodFunction(ledger, clock);

@@ -17,7 +17,9 @@ public sealed class HandlerSettingReads
     {
         var provider = new RecordingProvider(declaredSettings);
         var configuration = new ConfigurationBuilder().Add(new RecordingSource(provider)).Build();
-        var settings = HandlerSettings.From(configuration);
+        var options = new HandlerOptions();
+        configuration.Bind(options);
+        var settings = HandlerSettings.From(options);
         // The messaging port's settings, read as Program reads them (QueueTransport is read by HandlerSettings).
         string? Setting(string name) => configuration[name];
         _ = Gateway.Messaging.MessagingFactory.ClaimCheck("UseDevelopmentStorage=true", Setting);
@@ -28,11 +30,9 @@ public sealed class HandlerSettingReads
         _ = new ClearingUsers(data, configuration, demo: false);
         _ = ClearingIdentityOptions.From(configuration);
         _ = SignInLimits.From(configuration);
-        using var http = new HttpClient();
-        _ = new Gateway.Handler.Home.NationalDirectory(http, configuration);
-        _ = new Gateway.Handler.Replies.CallbackSender(http, hospitals, TimeProvider.System, configuration, Gateway.Handler.Security.CallbackPolicy.Strict, // AllowLoopbackCallbacks is test-harness only (InfraConsistencyTests)
-           
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<Gateway.Handler.Replies.CallbackSender>.Instance);
+        configuration.Bind(new NationalDirectoryOptions());
+        configuration.Bind(new CallbackOptions());
+        _ = Gateway.Handler.Security.CallbackPolicy.From(configuration); // AllowLoopbackCallbacks is test-harness only (InfraConsistencyTests)
         _ = settings;
         Keys = provider.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase);
         Sections = provider.Sections.ToHashSet(StringComparer.OrdinalIgnoreCase);

@@ -304,7 +304,7 @@ public sealed class FailedIsFinalTests(FastSweepGatewayHost host) : IClassFixtur
     private async Task<string> EvaluateHereAsync(string message)
     {
         var evaluator = new EvaluateHomeFunction(MemberStore, RulePackSet.Default,
-            new NationalDirectory(new HttpClient(), new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>()).Build()),
+            NationalDirectory.Off(),
             new Gateway.Messaging.ClaimCheck(new Azure.Storage.Blobs.BlobServiceClient(G.Azurite.ConnectionString).GetBlobContainerClient("message-claims")),
             TimeProvider.System, NullLogger<EvaluateHomeFunction>.Instance);
         // As the real host sends a Service Bus body: JSON-encoded once more.

@@ -200,7 +200,7 @@ public sealed class FilingTests(GatewayHost host)
         }));
         var storage = new GatewayStorage(G.Azurite.ConnectionString);
         var members = new MemberStore(storage);
-        var directory = new Gateway.Handler.Home.NationalDirectory(new HttpClient(), new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        var directory = Gateway.Handler.Home.NationalDirectory.Off();
         var home = new Gateway.Handler.Filings.HomeFilingEvaluator(members, packs, directory, TimeProvider.System);
         var member = await UnfiledMemberAsync();
         var filingId = "H440300001~" + Requests.NewId("off");

@@ -107,12 +107,19 @@ public sealed class MemberRegistryTests(AzuriteHost host) : IClassFixture<Azurit
         Assert.Null(await members.GetProfileAsync(RegionCode.Parse("511300"), "J1", CancellationToken.None));
     }
 
-    private static NationalDirectory Directory(WireMockServer server, double timeoutSeconds = 0.5) =>
-        new(new HttpClient(), new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    /// <summary>The directory as the handler registers it (its client's resilience handler included).</summary>
+    private static NationalDirectory Directory(WireMockServer server, double timeoutSeconds = 0.5)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["NationalDirectoryBaseUrl"] = server.Urls[0],
             ["NationalDirectoryTimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }).Build());
+        }).Build();
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        Gateway.Handler.Hosting.OutboundResilience.AddNationalDirectory(services, configuration);
+        return Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<NationalDirectory>(
+            Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services));
+    }
 
     private const string Found = "{\"memberId\":\"N1\",\"homeRegion\":\"511300\",\"insuranceType\":\"resident\",\"birthDate\":\"1980-02-02\",\"continuousYears\":3}";
 

@@ -1,10 +1,9 @@
 using System.Net;
 using Gateway.Contracts;
 using Gateway.Domain;
+using Gateway.Handler.Hosting;
+using Microsoft.Extensions.Options;
 using Newtonsoft.Json;
-using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 
 namespace Gateway.Handler.Home;
 
@@ -13,26 +12,17 @@ public enum DirectoryAnswer { Found, NotFound, Malformed }
 
 /// <summary>
 /// Optional lookup of a member the home registry does not know, in the national insured-persons directory
-/// (setting <c>NationalDirectoryBaseUrl</c>; GET {base}/members/{region}/{memberId} → a MemberDto). Each try has a
-/// timeout (<c>NationalDirectoryTimeoutSeconds</c>, default 2) and 5xx/timeouts are retried twice with backoff; if
-/// the directory stays unavailable the exception propagates, so the queue redelivers the message later.
+/// (setting <c>NationalDirectoryBaseUrl</c>; GET {base}/members/{region}/{memberId} → a MemberDto). The client's resilience
+/// handler (<see cref="OutboundResilience.AddNationalDirectory"/>, numbers in <see cref="NationalDirectoryOptions"/>) times
+/// out each try and retries 5xx/timeouts with backoff; if the directory stays unavailable the exception propagates, so the
+/// queue redelivers the message later.
 /// </summary>
-public sealed class NationalDirectory(HttpClient http, IConfiguration configuration)
+public sealed class NationalDirectory(HttpClient http, IOptions<NationalDirectoryOptions> options)
 {
-    private readonly Uri? _base = configuration["NationalDirectoryBaseUrl"] is { Length: > 0 } b ? new Uri(b.TrimEnd('/') + "/") : null;
+    private readonly Uri? _base = options.Value.BaseUrl is { Length: > 0 } b ? new Uri(b.TrimEnd('/') + "/") : null;
 
-    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-        .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-        {
-            MaxRetryAttempts = 2,
-            BackoffType = DelayBackoffType.Exponential,
-            Delay = TimeSpan.FromMilliseconds(250),
-            ShouldHandle = new PredicateBuilder<HttpResponseMessage>().Handle<HttpRequestException>().Handle<TimeoutRejectedException>()
-                .HandleResult(r => (int)r.StatusCode >= 500),
-            OnRetry = args => { args.Outcome.Result?.Dispose(); return default; },
-        })
-        .AddTimeout(TimeSpan.FromSeconds(double.TryParse(configuration["NationalDirectoryTimeoutSeconds"], out var t) ? t : 2))
-        .Build();
+    /// <summary>A directory that is not configured: every lookup is not found.</summary>
+    public static NationalDirectory Off() => new(new HttpClient(), Options.Create(new NationalDirectoryOptions()));
 
     public bool Enabled => _base is not null;
 
@@ -40,7 +30,7 @@ public sealed class NationalDirectory(HttpClient http, IConfiguration configurat
     {
         if (_base is null) return (DirectoryAnswer.NotFound, null);
         var url = new Uri(_base, $"members/{region}/{Uri.EscapeDataString(memberId)}");
-        using var response = await _pipeline.ExecuteAsync(async token => await http.GetAsync(url, token).ConfigureAwait(false), ct).ConfigureAwait(false);
+        using var response = await http.GetAsync(url, ct).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return (DirectoryAnswer.NotFound, null);
         if (!response.IsSuccessStatusCode) throw new HttpRequestException($"The national directory answered {(int)response.StatusCode}.");
         try
