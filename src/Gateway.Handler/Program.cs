@@ -79,7 +79,7 @@ else
     services.AddSingleton<IMessageSender>(sp => new StorageQueueMessageSender(MessagingFactory.StorageQueues(Setting), sp.GetRequiredService<TimeProvider>(), wake));
 }
 services.AddSingleton<Dispatcher>();
-services.AddSingleton(sp => new HealthProbe(settings.StorageConnection, sp.GetRequiredService<TimeProvider>()));
+services.AddGatewayHealthChecks(settings); // liveness, readiness (storage and queues reachable)
 
 var app = builder.Build();
 var storage = app.Services.GetRequiredService<GatewayStorage>();
@@ -92,7 +92,7 @@ app.UseExceptionHandler(); // GatewayExceptionHandler: 503 for storage that did 
 
 app.UseClearingIdentity();
 
-app.MapHealth();                 // /api/v1/health, /api/v1/diagnostics, /api/v1/openapi.json
+app.MapHealth();                 // /api/v1/health (ready), /api/v1/health/live, /api/v1/diagnostics, /api/v1/openapi.json
 app.MapHospitalSettlements();    // /api/v1/settlements…, /api/v1/reconciliations (signed by the hospital)
 Gateway.Handler.Filings.FilingsApi.Map(app); // online filing (秒备案): POST/GET /api/v1/filings and ApplyFilingReply
 app.MapRegions();                // /api/v1/regions/{region}/members (a region's administrator)

@@ -15,6 +15,7 @@ public static class FunctionRoutes
     public static IReadOnlyList<(string Name, FunctionKind Kind)> All { get; } =
     [
         ("Health", FunctionKind.ForwardedHttp),
+        ("Liveness", FunctionKind.ForwardedHttp),
         ("Diagnostics", FunctionKind.ForwardedHttp),
         ("SubmitSettlement", FunctionKind.ForwardedHttp),
         ("GetSettlement", FunctionKind.ForwardedHttp),

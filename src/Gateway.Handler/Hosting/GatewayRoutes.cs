@@ -13,14 +13,14 @@ namespace Gateway.Handler.Hosting;
 /// </summary>
 public static class GatewayRoutes
 {
-    /// <summary>Health (unauthenticated: load balancers and App Service's health check call it) and operators' diagnostics.</summary>
+    /// <summary>Health (unauthenticated: load balancers and App Service's health check call it), operators' diagnostics, the OpenAPI document.</summary>
     public static RouteGroupBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         var g = app.MapGroup("/api/v1").WithTags("health");
-        // Up or down and nothing else. Down when storage does not answer a probe (cached a few seconds, on a client of its own
-        // so it never counts as the app's work).
-        g.MapGet("/health", async (HealthProbe probe, CancellationToken ct) =>
-            await probe.IsUpAsync(ct) ? GatewayResults.Json(new HealthStatus("up")) : GatewayResults.Json(new HealthStatus("down"), 503));
+        // Up or down and nothing else (GatewayHealthChecks). Readiness: down when storage or the queues do not answer a probe
+        // (cached a few seconds, on clients of their own so they never count as the app's work). Liveness: the process answers.
+        g.MapHealthChecks("/health", GatewayHealthChecks.Readiness);
+        g.MapHealthChecks("/health/live", GatewayHealthChecks.Liveness);
         // Diagnostics for operators (a clearing-staff credential): the storage round-trips this instance has made (the load harness reads them).
         g.MapGet("/diagnostics", (GatewayStorage s) => GatewayResults.Json(DiagnosticsView.Of(s))).RequireAuthorization(ClearingPolicies.Read);
         g.MapGet("/openapi.json", () => Results.File(Path.Combine(AppContext.BaseDirectory, "openapi.json"), "application/json"));
