@@ -3,17 +3,36 @@ using Gateway.LocalHost;
 
 // The embedded local Functions host: one set of function definitions, the same handler, Azurite for queues.
 //   Gateway.LocalHost --root <dir with host.json> --handler <exe|dll> [--port 7071] [--settings local.settings.json] [--set Name=Value]...
-var options = Args.Parse(args);
-var root = Path.GetFullPath(options.Get("root") ?? Directory.GetCurrentDirectory());
-var settings = Settings.Load(options.Get("settings") ?? Path.Combine(root, "local.settings.json"));
-foreach (var kv in options.All("set"))
+var rootOption = new System.CommandLine.Option<string?>("--root") { Description = "The folder with host.json, functions/ and local.settings.json (default: the current folder)." };
+var handlerOption = new System.CommandLine.Option<string?>("--handler") { Description = "The custom handler to start: an executable or a .dll run with dotnet (default: host.json's defaultExecutablePath)." };
+var portOption = new System.CommandLine.Option<int>("--port") { Description = "The port the host listens on.", DefaultValueFactory = _ => 7071 };
+var settingsOption = new System.CommandLine.Option<string?>("--settings") { Description = "The app settings file (default: local.settings.json in --root)." };
+var setOption = new System.CommandLine.Option<string[]>("--set") { Description = "An app setting Name=Value over the file's and the environment's (repeatable)." };
+setOption.Validators.Add(r =>
+{
+    foreach (var kv in r.GetValueOrDefault<string[]>() ?? [])
+        if (kv.IndexOf('=') <= 0) r.AddError($"--set {kv}: give Name=Value.");
+});
+var command = new System.CommandLine.RootCommand("The embedded local Functions host: the function definitions of --root, the same handler, Azurite for queues.")
+{
+    rootOption, handlerOption, portOption, settingsOption, setOption,
+};
+var parsed = command.Parse(args);
+if (parsed.Errors.Count > 0 || parsed.Action is not null)
+{
+    // --help, --version, or arguments that do not parse: System.CommandLine says so (and exits non-zero on errors).
+    return parsed.Errors.Count > 0 ? PrintErrors(parsed) : parsed.Invoke();
+}
+var root = Path.GetFullPath(parsed.GetValue(rootOption) ?? Directory.GetCurrentDirectory());
+var settings = Settings.Load(parsed.GetValue(settingsOption) ?? Path.Combine(root, "local.settings.json"));
+foreach (var kv in parsed.GetValue(setOption) ?? [])
 {
     var i = kv.IndexOf('=');
-    if (i > 0) settings.Set(kv[..i], kv[(i + 1)..]);
+    settings.Set(kv[..i], kv[(i + 1)..]);
 }
-var port = int.Parse(options.Get("port") ?? "7071", System.Globalization.CultureInfo.InvariantCulture);
+var port = parsed.GetValue(portOption);
 var functions = FunctionApp.Load(root);
-var handlerPath = options.Get("handler")
+var handlerPath = parsed.GetValue(handlerOption)
     ?? Path.Combine(root, functions.HostJson.SelectToken("customHandler.description.defaultExecutablePath")?.ToString() ?? throw new InvalidOperationException("host.json names no handler."));
 
 void Log(string line) => Console.WriteLine($"{TimeProvider.System.GetUtcNow().UtcDateTime:HH:mm:ss.fff} {line}");
@@ -120,22 +139,8 @@ await Task.WhenAll(background.Select(t => t.ContinueWith(_ => { }, TaskScheduler
 Log("stopped");
 return 0;
 
-internal sealed class Args(Dictionary<string, List<string>> values)
+static int PrintErrors(System.CommandLine.ParseResult parsed)
 {
-    public string? Get(string name) => values.TryGetValue(name, out var v) ? v[^1] : null;
-
-    public IEnumerable<string> All(string name) => values.TryGetValue(name, out var v) ? v : [];
-
-    public static Args Parse(string[] args)
-    {
-        var values = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length) throw new ArgumentException($"Unexpected argument '{args[i]}'.");
-            var name = args[i][2..];
-            if (!values.TryGetValue(name, out var list)) values[name] = list = [];
-            list.Add(args[++i]);
-        }
-        return new Args(values);
-    }
+    foreach (var e in parsed.Errors) Console.Error.WriteLine(e.Message);
+    return 2;
 }

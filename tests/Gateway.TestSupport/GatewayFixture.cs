@@ -17,7 +17,8 @@ public sealed class GatewayFixture : IAsyncDisposable
 
     public required AzuriteFixture Azurite { get; init; }
     public required int Port { get; init; }
-    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+    /// <summary>The tests' client: every response it receives is checked against docs/openapi.json (<see cref="OpenApiValidatingHandler"/>).</summary>
+    public HttpClient Http { get; } = new(new OpenApiValidatingHandler(new HttpClientHandler())) { Timeout = TimeSpan.FromSeconds(60) };
 
     public Uri BaseUrl => new($"http://127.0.0.1:{Port}/");
 

@@ -19,7 +19,7 @@ public enum DirectoryAnswer { Found, NotFound, Malformed }
 /// </summary>
 public sealed class NationalDirectory(HttpClient http, IOptions<NationalDirectoryOptions> options)
 {
-    private readonly Uri? _base = options.Value.BaseUrl is { Length: > 0 } b ? new Uri(b.TrimEnd('/') + "/") : null;
+    private readonly Uri? _base = options.Value.NationalDirectoryBaseUrl is { Length: > 0 } b ? new Uri(b.TrimEnd('/') + "/") : null;
 
     /// <summary>A directory that is not configured: every lookup is not found.</summary>
     public static NationalDirectory Off() => new(new HttpClient(), Options.Create(new NationalDirectoryOptions()));

@@ -50,7 +50,7 @@ public sealed class QueuesHealthCheck(QueueProbe probe) : IHealthCheck
 }
 
 /// <summary>
-/// Are the queues reachable: the callback queue answers (Service Bus: a peek; storage queues: its properties) within two
+/// Are the queues reachable: the callback queue answers a peek (Service Bus; its queues are declared in infra/), or the queue service its properties (storage queues) within two
 /// seconds. Kept five seconds, like <see cref="HealthProbe"/>.
 /// </summary>
 public sealed class QueueProbe(HandlerSettings settings, IConfiguration configuration, IServiceProvider services, TimeProvider clock)
@@ -78,8 +78,9 @@ public sealed class QueueProbe(HandlerSettings settings, IConfiguration configur
                 }
                 else
                 {
+                    // The queue service answers (the local host creates the queues; a handler started alone has none yet).
                     var queues = MessagingFactory.StorageQueues(name => configuration[name]);
-                    await queues.GetQueueClient(Dispatcher.CallbackQueue).GetPropertiesAsync(timeout.Token).ConfigureAwait(false);
+                    await queues.GetPropertiesAsync(timeout.Token).ConfigureAwait(false);
                 }
                 up = true;
             }

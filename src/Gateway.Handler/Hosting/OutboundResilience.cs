@@ -11,42 +11,45 @@ namespace Gateway.Handler.Hosting;
 /// <summary>Retries and a per-try timeout of one outbound client, by the settings' own names (see the subclasses).</summary>
 public abstract class OutboundRetryOptions
 {
-    public abstract double TimeoutSeconds { get; set; }
-    public abstract int RetryAttempts { get; set; }
-    public abstract double RetryDelayMilliseconds { get; set; }
+    protected abstract double Timeout { get; }
+    protected abstract int Attempts { get; }
+    protected abstract double DelayMilliseconds { get; }
 
     internal IEnumerable<string> Check(string prefix)
     {
-        if (!(TimeoutSeconds is > 0 and <= 120)) yield return $"{prefix}TimeoutSeconds is {TimeoutSeconds}; it must be over 0 and at most 120.";
-        if (RetryAttempts is < 0 or > 10) yield return $"{prefix}RetryAttempts is {RetryAttempts}; it must be from 0 to 10.";
-        if (!(RetryDelayMilliseconds is >= 0 and <= 60_000)) yield return $"{prefix}RetryDelayMilliseconds is {RetryDelayMilliseconds}; it must be from 0 to 60000.";
+        if (!(Timeout is > 0 and <= 120)) yield return $"{prefix}TimeoutSeconds is {Timeout}; it must be over 0 and at most 120.";
+        if (Attempts is < 0 or > 10) yield return $"{prefix}RetryAttempts is {Attempts}; it must be from 0 to 10.";
+        if (!(DelayMilliseconds is >= 0 and <= 60_000)) yield return $"{prefix}RetryDelayMilliseconds is {DelayMilliseconds}; it must be from 0 to 60000.";
     }
 
     /// <summary>The one definition of the client's policy: retries with exponential backoff around a timeout per try.</summary>
     internal void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, Func<Outcome<HttpResponseMessage>, bool> retryable)
     {
-        if (RetryAttempts > 0)
+        if (Attempts > 0)
         {
             pipeline.AddRetry(new HttpRetryStrategyOptions
             {
-                MaxRetryAttempts = RetryAttempts,
+                MaxRetryAttempts = Attempts,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = false,
-                Delay = TimeSpan.FromMilliseconds(RetryDelayMilliseconds),
+                Delay = TimeSpan.FromMilliseconds(DelayMilliseconds),
                 ShouldRetryAfterHeader = false,
                 ShouldHandle = args => ValueTask.FromResult(retryable(args.Outcome)),
             });
         }
-        pipeline.AddTimeout(TimeSpan.FromSeconds(TimeoutSeconds));
+        pipeline.AddTimeout(TimeSpan.FromSeconds(Timeout));
     }
 }
 
 /// <summary>Hospital callbacks: <c>CallbackTimeoutSeconds</c> (5), <c>CallbackRetryAttempts</c> (2), <c>CallbackRetryDelayMilliseconds</c> (200).</summary>
 public sealed class CallbackOptions : OutboundRetryOptions
 {
-    [ConfigurationKeyName("CallbackTimeoutSeconds")] public override double TimeoutSeconds { get; set; } = 5;
-    [ConfigurationKeyName("CallbackRetryAttempts")] public override int RetryAttempts { get; set; } = 2;
-    [ConfigurationKeyName("CallbackRetryDelayMilliseconds")] public override double RetryDelayMilliseconds { get; set; } = 200;
+    public double CallbackTimeoutSeconds { get; set; } = 5;
+    public int CallbackRetryAttempts { get; set; } = 2;
+    public double CallbackRetryDelayMilliseconds { get; set; } = 200;
+    protected override double Timeout => CallbackTimeoutSeconds;
+    protected override int Attempts => CallbackRetryAttempts;
+    protected override double DelayMilliseconds => CallbackRetryDelayMilliseconds;
 
     /// <summary>A connection error (not a refused address), a timed-out try, a 5xx or a 429.</summary>
     public static bool Retryable(Outcome<HttpResponseMessage> o) => o switch
@@ -64,10 +67,13 @@ public sealed class CallbackOptions : OutboundRetryOptions
 /// </summary>
 public sealed class NationalDirectoryOptions : OutboundRetryOptions
 {
-    [ConfigurationKeyName("NationalDirectoryBaseUrl")] public string? BaseUrl { get; set; }
-    [ConfigurationKeyName("NationalDirectoryTimeoutSeconds")] public override double TimeoutSeconds { get; set; } = 2;
-    [ConfigurationKeyName("NationalDirectoryRetryAttempts")] public override int RetryAttempts { get; set; } = 2;
-    [ConfigurationKeyName("NationalDirectoryRetryDelayMilliseconds")] public override double RetryDelayMilliseconds { get; set; } = 250;
+    public string? NationalDirectoryBaseUrl { get; set; }
+    public double NationalDirectoryTimeoutSeconds { get; set; } = 2;
+    public int NationalDirectoryRetryAttempts { get; set; } = 2;
+    public double NationalDirectoryRetryDelayMilliseconds { get; set; } = 250;
+    protected override double Timeout => NationalDirectoryTimeoutSeconds;
+    protected override int Attempts => NationalDirectoryRetryAttempts;
+    protected override double DelayMilliseconds => NationalDirectoryRetryDelayMilliseconds;
 
     /// <summary>A connection error, a timed-out try or a 5xx.</summary>
     public static bool Retryable(Outcome<HttpResponseMessage> o) => o switch
@@ -105,7 +111,7 @@ public static class OutboundResilience
     public static IServiceCollection AddNationalDirectory(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<NationalDirectoryOptions>().Bind(configuration)
-            .Validate(o => !o.Check("NationalDirectory").Any() && (string.IsNullOrEmpty(o.BaseUrl) || Uri.TryCreate(o.BaseUrl, UriKind.Absolute, out _)),
+            .Validate(o => !o.Check("NationalDirectory").Any() && (string.IsNullOrEmpty(o.NationalDirectoryBaseUrl) || Uri.TryCreate(o.NationalDirectoryBaseUrl, UriKind.Absolute, out _)),
                 "National directory settings: NationalDirectoryBaseUrl an absolute URL (or none), NationalDirectoryTimeoutSeconds over 0 (≤ 120), NationalDirectoryRetryAttempts 0–10, NationalDirectoryRetryDelayMilliseconds 0–60000.")
             .ValidateOnStart();
         services.AddHttpClient<NationalDirectory>(c => c.Timeout = TimeSpan.FromSeconds(30))
