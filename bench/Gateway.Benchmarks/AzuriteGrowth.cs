@@ -11,6 +11,7 @@ namespace Gateway.Benchmarks;
 /// (a filter naming one partition of 100 rows: the shape of the gateway's member query), and a 12-second probe of a
 /// point read every 50 ms whose worst latency shows the on-disk store's periodic save holding the event loop. With
 /// <c>--location</c> (Azurite's <c>--location</c> folder) it also reports the size of the table database file.
+/// <c>--payload N</c> sets the characters per row (default 1,500; up to 60,000) to reach a large store with few rows.
 /// Bounded: loopback only, at most 200,000 rows.
 /// </summary>
 public static class AzuriteGrowth
@@ -25,7 +26,7 @@ public static class AzuriteGrowth
         rows = Math.Clamp(rows, step, 200_000);
         var table = new TableServiceClient(connection).GetTableClient($"Growth{DateTime.UtcNow:HHmmss}");
         await table.CreateIfNotExistsAsync();
-        var payload = new string('x', 1_500);
+        var payload = new string('x', Math.Clamp(Option(args, "--payload", 1_500), 1, 60_000)); // characters per row (one string property)
         Console.WriteLine("rows | insert rows/s | point read p50 / p99 (ms) | partition query p50 / p99 (ms) | probe max (ms) | table db (MB)");
         var written = 0;
         while (written < rows)
