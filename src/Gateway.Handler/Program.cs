@@ -30,7 +30,8 @@ services.AddGatewayProblemDetails();
 services.AddSingleton(TimeProvider.System);
 var faults = options.FaultInjectionSeed is { } seed && options.FaultInjectionRate > 0 ? new FaultInjectionPolicy(seed, options.FaultInjectionRate) : null;
 if (faults is not null) Console.Error.WriteLine($"FAULT INJECTION ON: seed {options.FaultInjectionSeed}, rate {options.FaultInjectionRate} per storage write");
-services.AddSingleton(new GatewayStorage(settings.StorageConnection, faults: faults));
+services.AddSingleton(new GatewayStorage(settings.StorageConnection, faults: faults, retry: settings.StorageRetry));
+services.AddSingleton(sp => new IntakeAdmission(sp.GetRequiredService<GatewayStorage>().Pressure, settings.Shedding)); // 503 at the door while the store is slow
 services.AddSingleton(RulePackSet.Default);
 services.AddSingleton(CatalogRegistry.Load(Path.Combine(settings.DataDirectory, "catalogs")));
 services.AddSingleton(HospitalRegistry.Load(settings.DataDirectory, builder.Configuration, settings.Demo));
@@ -89,6 +90,10 @@ if (settings.Demo) await DemoData.LoadAsync(settings.DataDirectory, app.Services
 if (faults is not null) faults.Armed = true;
 
 app.UseExceptionHandler(); // GatewayExceptionHandler: 503 for storage that did not answer, else 500; never a stack trace
+
+// Admission control: a hospital write is refused with 503 + Retry-After while the store is under pressure (issue 21).
+var admission = app.Services.GetRequiredService<IntakeAdmission>();
+app.Use((context, next) => admission.InvokeAsync(context, () => next(context)));
 
 app.UseClearingIdentity();
 

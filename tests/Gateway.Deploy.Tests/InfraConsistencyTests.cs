@@ -40,6 +40,11 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         ["CallbackRetryDelayMilliseconds"] = "defaults to 200 ms, the first backoff of a callback retry (CallbackOptions)",
         ["NationalDirectoryRetryAttempts"] = "defaults to 2 retries per directory lookup (NationalDirectoryOptions)",
         ["NationalDirectoryRetryDelayMilliseconds"] = "defaults to 250 ms, the first backoff of a directory retry (NationalDirectoryOptions)",
+        ["IntakeMaxStorageInFlight"] = "defaults to 256 table requests in flight, above which intake sheds new hospital writes with 503 (Hosting/IntakeAdmission)",
+        ["IntakeSlowStoreMilliseconds"] = "defaults to 2,000 ms average table latency, above which intake sheds new hospital writes with 503",
+        ["IntakeShedAfterFailureSeconds"] = "defaults to 5 s: how long after an unanswered table request intake sheds new hospital writes",
+        ["StorageNetworkTimeoutSeconds"] = "defaults to 5 s, the SDK's per-try timeout for table requests",
+        ["StorageMaxRetries"] = "defaults to 3 SDK retries per table request (≤ ~20 s in all with the 5 s timeout)",
     };
 
     /// <summary>Settings of the reliability harness: read by the handler, never to be set in an Azure environment.</summary>

@@ -22,7 +22,7 @@ public static class GatewayRoutes
         g.MapHealthChecks("/health", GatewayHealthChecks.Readiness);
         g.MapHealthChecks("/health/live", GatewayHealthChecks.Liveness);
         // Diagnostics for operators (a clearing-staff credential): the storage round-trips this instance has made (the load harness reads them).
-        g.MapGet("/diagnostics", (GatewayStorage s) => GatewayResults.Json(DiagnosticsView.Of(s))).RequireAuthorization(ClearingPolicies.Read);
+        g.MapGet("/diagnostics", (GatewayStorage s, IntakeAdmission a) => GatewayResults.Json(DiagnosticsView.Of(s, a))).RequireAuthorization(ClearingPolicies.Read);
         g.MapGet("/openapi.json", () => Results.File(Path.Combine(AppContext.BaseDirectory, "openapi.json"), "application/json"));
         return g;
     }

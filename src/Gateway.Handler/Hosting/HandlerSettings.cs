@@ -31,6 +31,16 @@ public sealed class HandlerOptions
     /// <summary>Test only: fail storage writes at random (<c>FaultInjectionSeed</c>, <c>FaultInjectionRate</c> per write).</summary>
     public int? FaultInjectionSeed { get; set; }
     public double FaultInjectionRate { get; set; }
+    /// <summary>Admission control: table requests in flight above which intake sheds new hospital writes with 503.</summary>
+    public int IntakeMaxStorageInFlight { get; set; } = IntakeShedding.Default.MaxStorageInFlight;
+    /// <summary>Average table latency above which intake sheds new hospital writes.</summary>
+    public int IntakeSlowStoreMilliseconds { get; set; } = (int)IntakeShedding.Default.SlowStore.TotalMilliseconds;
+    /// <summary>How long after an unanswered table request intake sheds new hospital writes.</summary>
+    public int IntakeShedAfterFailureSeconds { get; set; } = (int)IntakeShedding.Default.AfterFailure.TotalSeconds;
+    /// <summary>The SDK's per-try timeout for table requests.</summary>
+    public int StorageNetworkTimeoutSeconds { get; set; } = (int)Gateway.Storage.StorageRetry.Default.NetworkTimeout.TotalSeconds;
+    /// <summary>The SDK's retries per table request.</summary>
+    public int StorageMaxRetries { get; set; } = Gateway.Storage.StorageRetry.Default.MaxRetries;
 }
 
 /// <summary>Every rule a setting must meet, each failure naming the setting.</summary>
@@ -51,8 +61,18 @@ public sealed class HandlerOptionsValidator : IValidateOptions<HandlerOptions>
         if (o.RedispatchAfterSeconds >= o.SettlementTimeoutSeconds && o.SettlementTimeoutSeconds > 0)
             failures.Add($"RedispatchAfterSeconds ({Text(o.RedispatchAfterSeconds)}) must be below SettlementTimeoutSeconds ({Text(o.SettlementTimeoutSeconds)}).");
         if (!(o.FaultInjectionRate is >= 0 and <= 1)) failures.Add($"FaultInjectionRate is {Text(o.FaultInjectionRate)}; it must be from 0 to 1.");
+        Range(failures, "IntakeMaxStorageInFlight", o.IntakeMaxStorageInFlight, 1, 100_000);
+        Range(failures, "IntakeSlowStoreMilliseconds", o.IntakeSlowStoreMilliseconds, 10, 600_000);
+        Range(failures, "IntakeShedAfterFailureSeconds", o.IntakeShedAfterFailureSeconds, 0, 600);
+        Range(failures, "StorageNetworkTimeoutSeconds", o.StorageNetworkTimeoutSeconds, 1, 120);
+        Range(failures, "StorageMaxRetries", o.StorageMaxRetries, 0, 10);
         if (o.DataDirectory is { Length: > 0 } dir && !Directory.Exists(dir)) failures.Add($"GATEWAY_DATA_DIR is '{dir}', which is not a folder.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Range(List<string> failures, string name, int value, int min, int max)
+    {
+        if (value < min || value > max) failures.Add($"Setting {name} must be a whole number from {min} to {max}; it is '{value}'.");
     }
 
     private static string Text(double d) => d.ToString(CultureInfo.InvariantCulture);
@@ -73,6 +93,10 @@ public sealed class HandlerSettings
     public TimeSpan RedispatchAfter { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>Load the demo hospitals, members and keys (<c>GATEWAY_DEMO</c> = true).</summary>
     public bool Demo { get; init; }
+    /// <summary>When intake sheds new hospital writes with 503 + Retry-After (<c>IntakeMaxStorageInFlight</c>, <c>IntakeSlowStoreMilliseconds</c>, <c>IntakeShedAfterFailureSeconds</c>).</summary>
+    public IntakeShedding Shedding { get; init; } = IntakeShedding.Default;
+    /// <summary>The SDK's per-try timeout and retries for table requests (<c>StorageNetworkTimeoutSeconds</c>, <c>StorageMaxRetries</c>).</summary>
+    public Gateway.Storage.StorageRetry StorageRetry { get; init; } = Gateway.Storage.StorageRetry.Default;
 
     public static HandlerSettings From(HandlerOptions o) => new()
     {
@@ -83,6 +107,8 @@ public sealed class HandlerSettings
         SettlementTimeout = TimeSpan.FromSeconds(o.SettlementTimeoutSeconds),
         RedispatchAfter = TimeSpan.FromSeconds(o.RedispatchAfterSeconds),
         Demo = o.Demo,
+        Shedding = new IntakeShedding(o.IntakeMaxStorageInFlight, TimeSpan.FromMilliseconds(o.IntakeSlowStoreMilliseconds), TimeSpan.FromSeconds(o.IntakeShedAfterFailureSeconds)),
+        StorageRetry = new Gateway.Storage.StorageRetry(TimeSpan.FromSeconds(o.StorageNetworkTimeoutSeconds), o.StorageMaxRetries),
     };
 }
 

@@ -47,10 +47,14 @@ public sealed class HealthProbe(string storageConnection, TimeProvider clock)
 /// <summary>The health answer: <c>up</c> or <c>down</c> and nothing else.</summary>
 public sealed record HealthStatus(string Status);
 
-/// <summary>GET /api/v1/diagnostics: the storage round-trips this instance has made, in all and by operation.</summary>
-public sealed record DiagnosticsView(long StorageRoundTrips, OperationCounts StorageRoundTripsByOperation)
+/// <summary>GET /api/v1/diagnostics: the storage round-trips this instance has made (in all and by operation), the store's pressure and the hospital writes shed.</summary>
+public sealed record DiagnosticsView(long StorageRoundTrips, OperationCounts StorageRoundTripsByOperation, long StorageInFlight, double StorageLatencyMilliseconds, long IntakeShed)
 {
-    public static DiagnosticsView Of(Gateway.Storage.GatewayStorage storage) => new(storage.Counter.Count, new OperationCounts(storage.Counter.ByOperation));
+    public static DiagnosticsView Of(Gateway.Storage.GatewayStorage storage, IntakeAdmission admission)
+    {
+        var pressure = storage.Pressure.Read();
+        return new(storage.Counter.Count, new OperationCounts(storage.Counter.ByOperation), pressure.InFlight, Math.Round(pressure.LatencyMilliseconds, 1), admission.Shed);
+    }
 }
 
 /// <summary>Counts by operation name; the names are written as they are (not camel-cased like members).</summary>

@@ -31,10 +31,10 @@ public sealed class ListSettlementsFunction(HospitalAuthenticator auth, Settleme
         var (start, end) = ChinaTime.Days(from, to); // China calendar days
         var (items, next) = await settlements.ListAsync(hospital!.Code, start, end,
             pageSize, q["page"].ToString() is { Length: > 0 } p ? p : null, ct).ConfigureAwait(false);
-        return GatewayResults.Json(new
-        {
-            items = items.Select(SettlementView.From),
-            next = next is null ? null : $"/api/v1/settlements?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&pageSize={pageSize}&page={Uri.EscapeDataString(next)}",
-        });
+        return GatewayResults.Json(new SettlementPage(items.Select(SettlementView.From).ToList(),
+            next is null ? null : $"/api/v1/settlements?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&pageSize={pageSize}&page={Uri.EscapeDataString(next)}"));
     }
 }
+
+/// <summary>A page of a hospital's settlements and the link to the next page, if any.</summary>
+public sealed record SettlementPage(IReadOnlyList<SettlementView> Items, string? Next);

@@ -153,21 +153,8 @@ public sealed class SubmitSettlementFunction(
             };
             var result = PolicyEngine.Evaluate(packs.Get(home, priced.Encounter.ServiceDate), withReferral, state.Profile, state.Accumulators);
             var outcome = SettlementOutcomeDto.From(result);
-            return GatewayResults.Json(new
-            {
-                trial = true,
-                hospitalSettlementId = dto.HospitalSettlementId,
-                homeRegion = home.Value,
-                treatmentRegion = hospital.Region.Value,
-                split = outcome.Split,
-                national = outcome.Split.National(),
-                ratio = outcome.Ratio,
-                deductibleDue = outcome.DeductibleDue,
-                packId = outcome.PackId,
-                packVersion = outcome.PackVersion,
-                catalogVersion = outcome.CatalogVersion,
-                explanation = outcome.Explanation,
-            });
+            return GatewayResults.Json(new TrialSettlementView(true, dto.HospitalSettlementId!, home.Value, hospital.Region.Value, outcome.Split, outcome.Split.National(),
+                outcome.Ratio, outcome.DeductibleDue, outcome.PackId, outcome.PackVersion, outcome.CatalogVersion, outcome.Explanation));
         }
         catch (RejectedException e)
         {
@@ -175,3 +162,8 @@ public sealed class SubmitSettlementFunction(
         }
     }
 }
+
+/// <summary>A trial settlement's answer (nothing written): the split the home region's rules give, with their explanation.</summary>
+public sealed record TrialSettlementView(bool Trial, string HospitalSettlementId, string HomeRegion, string TreatmentRegion, SplitDto Split,
+    IReadOnlyDictionary<string, decimal> National, decimal Ratio, decimal DeductibleDue, string PackId, string PackVersion, string CatalogVersion,
+    List<ExplanationDto> Explanation);
