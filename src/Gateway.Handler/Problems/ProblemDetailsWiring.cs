@@ -13,9 +13,10 @@ public sealed class ProblemResult(Problem problem) : IResult, IStatusCodeHttpRes
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         httpContext.Response.StatusCode = problem.Status;
-        var service = httpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
-        if (!await service.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem.ToProblemDetails() }))
-            throw new InvalidOperationException("No problem details writer answered.");
+        var context = new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem.ToProblemDetails() };
+        // The app's service; a bare context (a middleware tested alone) gets the same writer directly.
+        var service = httpContext.RequestServices?.GetService<IProblemDetailsService>();
+        if (service is null || !await service.TryWriteAsync(context)) await new GatewayProblemDetailsWriter().WriteAsync(context);
     }
 }
 
