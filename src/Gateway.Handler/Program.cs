@@ -79,6 +79,13 @@ else
     services.AddSingleton<IMessageSender>(sp => new StorageQueueMessageSender(MessagingFactory.StorageQueues(Setting), sp.GetRequiredService<TimeProvider>(), wake));
 }
 services.AddSingleton<Dispatcher>();
+// The national platform's interface (POST /api/v1/national/{infno}): stays, their transactions, msgid idempotency.
+services.AddSingleton<StayStore>();
+services.AddSingleton<NationalMessageStore>();
+services.AddSingleton<Gateway.Handler.National.StayTransactions>();
+services.AddSingleton<Gateway.Handler.National.SettleTransactions>();
+services.AddSingleton<Gateway.Handler.National.NationalQueries>();
+services.AddSingleton<Gateway.Handler.National.NationalFunction>();
 services.AddSingleton(sp => new HealthProbe(settings.StorageConnection, sp.GetRequiredService<TimeProvider>()));
 
 var app = builder.Build();
@@ -122,6 +129,7 @@ Gateway.Handler.Filings.FilingsApi.Map(app); // online filing (秒备案): POST/
 app.MapGet("/api/v1/openapi.json", () => Results.File(Path.Combine(AppContext.BaseDirectory, "openapi.json"), "application/json"));
 app.MapGet("/api/v1/settlements/{id}", (HttpRequest r, string id, GetSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
 app.MapPost("/api/v1/settlements/{id}/cancel", (HttpRequest r, string id, CancelSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, id, ct));
+app.MapPost("/api/v1/national/{infno}", (HttpRequest r, string infno, Gateway.Handler.National.NationalFunction f, CancellationToken ct) => f.HandleAsync(r, infno, ct));
 app.MapPost("/api/v1/reconciliations", (HttpRequest r, ReconcileFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 ClearingApi.Map(app);
 ClearingPages.Map(app);

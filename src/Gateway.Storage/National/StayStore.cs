@@ -75,6 +75,28 @@ public sealed class StayStore(GatewayStorage storage)
         }
     }
 
+    /// <summary>A settlement's national answer kept in its stay's partition (row <paramref name="row"/>), so a query answers what the settlement did.</summary>
+    public async Task<string?> GetOutputAsync(string mdtrtId, string row, CancellationToken ct)
+    {
+        var r = await _table.GetEntityIfExistsAsync<TableEntity>(mdtrtId, row, cancellationToken: ct).ConfigureAwait(false);
+        return r.HasValue ? LargeText.Read(r.Value!, "Output") : null;
+    }
+
+    /// <summary>Keeps the answer; the first one written stays (insert only), so every later read agrees.</summary>
+    public async Task PutOutputAsync(string mdtrtId, string row, string output, CancellationToken ct)
+    {
+        var e = new TableEntity(mdtrtId, row);
+        LargeText.Write(e, "Output", output);
+        try
+        {
+            await _table.AddEntityAsync(e, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException x) when (x.Status == 409)
+        {
+            // Kept by an earlier answer.
+        }
+    }
+
     private static TableEntity ToEntity(StayRecord s)
     {
         var e = new TableEntity(s.MdtrtId, StayRow)
