@@ -82,6 +82,11 @@ else
 services.AddSingleton<Dispatcher>();
 // The national platform's interface (POST /api/v1/national/{infno}): stays, their transactions, msgid idempotency.
 services.AddSingleton<StayStore>();
+// The registry's certificate index (1101): HMAC with each home region's secret, RegistryCertificateKey{region} (base64, from
+// Key Vault in Azure); in demo mode a fixed demo key where none is set.
+services.AddSingleton(sp => new MemberCertificates(sp.GetRequiredService<GatewayStorage>(), region =>
+    builder.Configuration["RegistryCertificateKey" + region.Value] is { Length: > 0 } key ? Convert.FromBase64String(key)
+    : settings.Demo ? MemberCertificates.DemoKey(region) : null));
 services.AddSingleton<NationalMessageStore>();
 services.AddSingleton<Gateway.Handler.National.StayTransactions>();
 services.AddSingleton<Gateway.Handler.National.SettleTransactions>();

@@ -380,4 +380,42 @@ public sealed class NationalInterfaceTests(GatewayHost host)
         var theirs = JObject.Parse(Envelope(other.Code, "440300", "2402", Discharge(mdtrtId, psn)));
         Assert.StartsWith("not-found:", Refused(await Send(other, "2402", theirs.ToString())));
     }
+
+    [Fact]
+    public async Task Person_lookup_finds_a_member_by_certificate_kept_only_as_a_keyed_hash_and_answers_it_masked()
+    {
+        var id = "CERT" + Guid.NewGuid().ToString("N")[..10];
+        var certNo = "51130219810302" + Random.Shared.Next(1000, 9999).ToString(CultureInfo.InvariantCulture);
+        var member = new JArray(new JObject
+        {
+            ["memberId"] = id, ["homeRegion"] = "511300", ["insuranceType"] = "resident", ["retired"] = false, ["birthDate"] = "1981-03-02", ["continuousYears"] = 7,
+            ["assistanceCategory"] = "none", ["majorIllnessEnrolled"] = false, ["accountBalance"] = "0.00", ["status"] = "active",
+            ["certType"] = "01", ["certNo"] = certNo, ["name"] = "王芳芳", ["gender"] = "2",
+        });
+        using var import = new HttpRequestMessage(HttpMethod.Post, "api/v1/regions/511300/members") { Content = new StringContent(member.ToString(), Encoding.UTF8, "application/json") };
+        import.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("nanchong-admin:nanchong-admin-demo")));
+        using (var imported = await G.Http.SendAsync(import)) Assert.True(imported.StatusCode == HttpStatusCode.OK, await imported.Content.ReadAsStringAsync());
+
+        var h = G.Hospital("H440300001");
+        var found = Ok(await Call(h, "1101", new JObject { ["data"] = new JObject { ["mdtrt_cert_type"] = "02", ["mdtrt_cert_no"] = certNo, ["psn_cert_type"] = "01", ["certno"] = certNo, ["psn_name"] = "王芳芳" } }));
+        var baseinfo = found["baseinfo"]!;
+        Assert.Equal(id, (string)baseinfo["psn_no"]!);
+        Assert.Equal(certNo[..3] + new string('*', certNo.Length - 7) + certNo[^4..], (string)baseinfo["certno"]!);
+        Assert.Equal("王**", (string)baseinfo["psn_name"]!);
+        Assert.Equal("2", (string)baseinfo["gend"]!);
+        Assert.Equal("1981-03-02", (string)baseinfo["brdy"]!);
+        Assert.Equal("390", (string)found["insuinfo"]![0]!["insutype"]!);
+        Assert.Equal("511300", (string)found["insuinfo"]![0]!["insuplc_admdvs"]!);
+        Assert.StartsWith("unknown-member:", Refused(await Call(h, "1101", new JObject { ["data"] = new JObject { ["mdtrt_cert_type"] = "02", ["mdtrt_cert_no"] = "000000000000000000" } })));
+
+        // Neither the certificate number nor the name is in storage in clear.
+        var table = new Azure.Data.Tables.TableClient(G.Azurite.ConnectionString, "Members");
+        await foreach (var e in table.QueryAsync<Azure.Data.Tables.TableEntity>())
+            foreach (var value in e.Select(p => p.Value).OfType<string>())
+            {
+                Assert.DoesNotContain(certNo, value, StringComparison.Ordinal);
+                Assert.DoesNotContain("王芳芳", value, StringComparison.Ordinal);
+            }
+        Assert.DoesNotContain(certNo, G.Log, StringComparison.Ordinal);
+    }
 }

@@ -11,7 +11,7 @@ namespace Gateway.Handler.Home;
 /// that region: policy <see cref="ClearingPolicies.ImportMembers"/>, any clearing identity source) imports its member registry as CSV (<c>text/csv</c>) or JSON. A file with any bad row
 /// writes nothing; the answer lists every problem with its line.
 /// </summary>
-public sealed class ImportMembersFunction(MemberStore members)
+public sealed class ImportMembersFunction(MemberStore members, MemberCertificates certificates)
 {
     public static void Map(WebApplication app) =>
         app.MapPost("/api/v1/regions/{region}/members", (HttpRequest r, string region, ImportMembersFunction f, CancellationToken ct) => f.HandleAsync(r, region, ct))
@@ -32,7 +32,7 @@ public sealed class ImportMembersFunction(MemberStore members)
         string text;
         try { text = Gateway.Contracts.StrictJson.DecodeUtf8(bytes); }
         catch (Gateway.Contracts.StrictJsonException e) { return Problems.Problems.Unreadable(e).ToResult(); }
-        var result = await new MemberImport(members).ImportAsync(code, new StringReader(text), csv, ct).ConfigureAwait(false);
+        var result = await new MemberImport(members, certificates).ImportAsync(code, new StringReader(text), csv, ct).ConfigureAwait(false);
         if (!result.Ok)
         {
             return (new Problem("import-rejected", 422, "The file was not imported", $"{result.Errors.Count} problem(s); nothing was written.")

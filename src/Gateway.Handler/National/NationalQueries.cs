@@ -30,6 +30,20 @@ public sealed record ReconciliationDetail
     [JsonProperty("refd_setl_flag")] public string? RefdSetlFlag { get; init; }
 }
 
+public sealed record PersonData
+{
+    [JsonProperty("mdtrt_cert_type")] public string? MdtrtCertType { get; init; }
+    [JsonProperty("mdtrt_cert_no")] public string? MdtrtCertNo { get; init; }
+    [JsonProperty("psn_cert_type")] public string? PsnCertType { get; init; }
+    [JsonProperty("certno")] public string? Certno { get; init; }
+    [JsonProperty("psn_name")] public string? PsnName { get; init; }
+}
+
+public sealed record PersonInput
+{
+    [JsonProperty("data")] public PersonData? Data { get; init; }
+}
+
 public sealed record ReconciliationInput
 {
     [JsonProperty("data")] public ReconciliationData? Data { get; init; }
@@ -38,7 +52,7 @@ public sealed record ReconciliationInput
 }
 
 /// <summary>1101 person lookup and 3201/3202 reconciliation (对总账 / 对明细账).</summary>
-public sealed class NationalQueries(SettlementStore settlements)
+public sealed class NationalQueries(SettlementStore settlements, MemberCertificates certificates, MemberStore members, TimeProvider clock)
 {
     public const int MaxReconciliationDays = 93;
     public const int MaxDetail = 5_000;
@@ -127,6 +141,48 @@ public sealed class NationalQueries(SettlementStore settlements)
         ["stmt_rslt_dscr"] = why,
     };
 
-    public Task<JObject> PersonAsync(NationalCall call, JObject? input, CancellationToken ct) =>
-        throw new NationalRefusal("not-implemented", "1101 is not served yet.");
+    /// <summary>
+    /// 1101: the member by certificate, in the home region's registry (by the keyed hash of the number: the number itself is
+    /// not stored), name and certificate masked. The ID-card number is <c>certno</c>, or <c>mdtrt_cert_no</c> with type 02.
+    /// </summary>
+    public async Task<JObject> PersonAsync(NationalCall call, JObject? input, CancellationToken ct)
+    {
+        var data = Required(Read<PersonInput>(input).Data, "/input/data");
+        var certType = OneOf(data.MdtrtCertType, "/input/data/mdtrt_cert_type", "01", "02", "03");
+        Text(data.MdtrtCertNo, "/input/data/mdtrt_cert_no", 50);
+        Text(data.PsnCertType, "/input/data/psn_cert_type", 6);
+        Text(data.Certno, "/input/data/certno", 50);
+        Text(data.PsnName, "/input/data/psn_name", 50);
+        var number = data.Certno ?? (certType == "02" ? data.MdtrtCertNo : null)
+            ?? throw NationalRefusal.Invalid("/input/data/certno", "Required: the certificate number (or mdtrt_cert_no with mdtrt_cert_type 02).");
+        var found = await certificates.FindAsync(call.Home, number, ct).ConfigureAwait(false)
+            ?? throw new NationalRefusal("unknown-member", $"No member of region {call.Home} has this certificate.");
+        var profile = await members.GetProfileAsync(call.Home, found.MemberId, ct).ConfigureAwait(false)
+            ?? throw new NationalRefusal("unknown-member", $"No member of region {call.Home} has this certificate.");
+        var today = ChinaTime.Today(clock);
+        var age = today.Year - profile.BirthDate.Year - (today.DayOfYear < profile.BirthDate.DayOfYear ? 1 : 0);
+        return new JObject
+        {
+            ["baseinfo"] = new JObject
+            {
+                ["psn_no"] = profile.MemberId,
+                ["psn_cert_type"] = found.CertType,
+                ["certno"] = found.CertNoMasked,
+                ["psn_name"] = found.NameMasked ?? "",
+                ["gend"] = found.Gender ?? "",
+                ["brdy"] = profile.BirthDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["age"] = age,
+            },
+            ["insuinfo"] = new JArray(new JObject
+            {
+                ["insutype"] = SetlInfo.InsuType(profile.InsuranceType),
+                ["psn_type"] = SetlInfo.PsnType(profile),
+                ["balc"] = M(profile.AccountBalance),
+                ["psn_insu_stas"] = profile.Status == MemberStatus.Active ? "1" : "2",
+                ["insuplc_admdvs"] = profile.HomeRegion.Value,
+            }),
+            ["idetinfo"] = profile.AssistanceCategory == AssistanceCategory.None ? new JArray()
+                : new JArray(new JObject { ["psn_idet_type"] = DomainNames.Of(profile.AssistanceCategory) }),
+        };
+    }
 }
