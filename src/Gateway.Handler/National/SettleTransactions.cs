@@ -182,7 +182,7 @@ public sealed class SettleTransactions(
     private async Task<JObject> OutputAsync(StayRecord stay, SettlementRecord record, string? medinsSetlId, CancellationToken ct)
     {
         var kept = await stays.GetOutputAsync(stay.MdtrtId, OutcomeRow + record.HospitalSettlementId, ct).ConfigureAwait(false);
-        if (kept is not null) return JObject.Parse(kept);
+        if (kept is not null) return Parse(kept);
         var outcome = GatewayJson.Deserialize<SettlementOutcomeDto>(record.Outcome!);
         var home = RegionCode.Parse(record.HomeRegion);
         var state = await members.LoadAsync(home, record.MemberId, record.ServiceDate.Year, record.SettlementId, null, ct).ConfigureAwait(false)
@@ -199,8 +199,15 @@ public sealed class SettleTransactions(
         var output = SetlInfo.Build(new SetlInfoSource(stay, outcome.Split, outcome.Ratio, outcome.Explanation, pack.National, state.Profile,
             record.HospitalSettlementId, record.CompletedAt ?? clock.GetUtcNow(), state.Profile.AccountBalance, medinsSetlId,
             Remaining(pack, state.Profile with { AccountBalance = state.Profile.AccountBalance + outcome.Split.AccountPay }, before)));
-        await stays.PutOutputAsync(stay.MdtrtId, OutcomeRow + record.HospitalSettlementId, output.ToString(Newtonsoft.Json.Formatting.None), ct).ConfigureAwait(false);
-        return output;
+        var kept2 = await stays.PutOutputAsync(stay.MdtrtId, OutcomeRow + record.HospitalSettlementId, output.ToString(Newtonsoft.Json.Formatting.None), ct).ConfigureAwait(false);
+        return Parse(kept2);
+    }
+
+    /// <summary>A kept answer as written: money keeps its two decimals (read as decimal, not double).</summary>
+    private static JObject Parse(string json)
+    {
+        using var reader = new Newtonsoft.Json.JsonTextReader(new StringReader(json)) { FloatParseHandling = Newtonsoft.Json.FloatParseHandling.Decimal, DateParseHandling = Newtonsoft.Json.DateParseHandling.None };
+        return JObject.Load(reader);
     }
 
     /// <summary>crt_payb_lmt_amt: what each layer could still pay this year before the settlement (null: no cap).</summary>

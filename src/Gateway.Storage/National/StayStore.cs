@@ -82,18 +82,19 @@ public sealed class StayStore(GatewayStorage storage)
         return r.HasValue ? LargeText.Read(r.Value!, "Output") : null;
     }
 
-    /// <summary>Keeps the answer; the first one written stays (insert only), so every later read agrees.</summary>
-    public async Task PutOutputAsync(string mdtrtId, string row, string output, CancellationToken ct)
+    /// <summary>Keeps the answer; the first one written stays (insert only) and is returned, so every answer agrees.</summary>
+    public async Task<string> PutOutputAsync(string mdtrtId, string row, string output, CancellationToken ct)
     {
         var e = new TableEntity(mdtrtId, row);
         LargeText.Write(e, "Output", output);
         try
         {
             await _table.AddEntityAsync(e, ct).ConfigureAwait(false);
+            return output;
         }
         catch (RequestFailedException x) when (x.Status == 409)
         {
-            // Kept by an earlier answer.
+            return await GetOutputAsync(mdtrtId, row, ct).ConfigureAwait(false) ?? output; // kept by an earlier answer
         }
     }
 
