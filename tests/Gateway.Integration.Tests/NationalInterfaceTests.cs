@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -417,5 +419,72 @@ public sealed class NationalInterfaceTests(GatewayHost host)
                 Assert.DoesNotContain("王芳芳", value, StringComparison.Ordinal);
             }
         Assert.DoesNotContain(certNo, G.Log, StringComparison.Ordinal);
+    }
+
+    private static readonly string[] Nasty = ["", " ", "null", "-1", "1e400", "NaN", "'; DROP TABLE x;--", "<img src=x onerror=alert(1)>", "\u0000", "𠜎𠜱",
+        "9999999999999999999999999999.99", "-0.001", "{}", "[]", "true", "0000", "2026-02-30 25:61:61"];
+
+    /// <summary>A valid message with 1–4 random fields replaced by nasty values, removed, or retyped.</summary>
+    private static string Mutate(string valid, int seed, int count)
+    {
+        var random = new Random(seed);
+        var o = JObject.Parse(valid);
+        o["msgid"] = "FZ" + seed.ToString(CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..8];
+        var leaves = o.Descendants().OfType<JValue>().Select(v => v.Path).ToList();
+        for (var i = 0; i < count; i++)
+        {
+            var token = o.SelectToken(leaves[random.Next(leaves.Count)]);
+            if (token is null) continue;
+            var nasty = Nasty[random.Next(Nasty.Length)];
+            switch (random.Next(4))
+            {
+                case 0: token.Replace(new JValue(nasty)); break;
+                case 1 when token.Parent is JProperty p: p.Remove(); break;
+                case 2: token.Replace(random.Next(2) == 0 ? new JValue(random.NextDouble() * 1e30 - 5e29) : new JValue(-random.Next())); break;
+                default: token.Replace(new JArray(new JObject { ["x"] = nasty })); break;
+            }
+        }
+        return o.ToString();
+    }
+
+    [Fact]
+    public async Task Mutated_national_messages_never_get_a_5xx_nor_an_internal_name()
+    {
+        var psn = await Members.FreshCopyAsync(G, "511300", "M511300001");
+        var h = G.Hospital("H440300001");
+        var mdtrtId = (string)Ok(await Call(h, "2401", Admission(psn)))["result"]!["mdtrt_id"]!;
+        var valid = new (string Infno, string Body)[]
+        {
+            ("2401", Envelope(h.Code, "440300", "2401", Admission(psn))),
+            ("2301", Envelope(h.Code, "440300", "2301", BillS(mdtrtId, psn).First)),
+            ("2402", Envelope(h.Code, "440300", "2402", Discharge(mdtrtId, psn))),
+            ("2303", Envelope(h.Code, "440300", "2303", SettleInput(mdtrtId, psn, "5200.00"))),
+            ("2305", Envelope(h.Code, "440300", "2305", new JObject { ["data"] = new JObject { ["mdtrt_id"] = mdtrtId, ["setl_id"] = mdtrtId + "-1", ["psn_no"] = psn } })),
+            ("3202", Envelope(h.Code, "440300", "3202", new JObject
+            {
+                ["data"] = new JObject { ["setl_optins"] = "511300", ["stmt_begndate"] = "2026-05-01", ["stmt_enddate"] = "2026-05-31", ["medfee_sumamt"] = 0m, ["fund_pay_sumamt"] = 0m, ["acct_pay"] = 0m, ["fixmedins_setl_cnt"] = 0 },
+                ["detail"] = new JArray(new JObject { ["setl_id"] = "X1", ["medfee_sumamt"] = 1m, ["fund_pay_sumamt"] = 0m, ["acct_pay"] = 0m, ["refd_setl_flag"] = "0" }),
+            })),
+        };
+        var failures = new List<string>();
+        var gen = from which in Gen.Choose(0, valid.Length - 1) from seed in Gen.Choose(0, int.MaxValue) from count in Gen.Choose(1, 4) select (which, seed, count);
+        Prop.ForAll(gen.ToArbitrary(), c =>
+        {
+            var (infno, body) = valid[c.which];
+            var mutated = Mutate(body, c.seed, c.count);
+            using var r = h.SendAsync(HttpMethod.Post, "/api/v1/national/" + infno, mutated).GetAwaiter().GetResult();
+            var text = r.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+            var code = (int)r.StatusCode;
+            if (code >= 500) { failures.Add($"{code} for {mutated}: {text}"); return false; }
+            if (code >= 400 && r.Content.Headers.ContentType?.MediaType != "application/problem+json") { failures.Add($"{code} without problem+json: {text}"); return false; }
+            if (code == 200 && JObject.Parse(text)["infcode"] is null) { failures.Add($"200 without infcode: {text}"); return false; }
+            if (text.Contains("System.", StringComparison.Ordinal) || text.Contains("Gateway.", StringComparison.Ordinal) || text.Contains("Exception", StringComparison.Ordinal) || text.Contains("   at ", StringComparison.Ordinal))
+            {
+                failures.Add($"an internal name in: {text}");
+                return false;
+            }
+            return true;
+        }).Check(FsCheck.Config.Quick.WithMaxTest(200));
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(5)));
     }
 }
