@@ -14,6 +14,7 @@ public sealed class StorageDownTests
     {
         await using var gateway = await GatewayFixture.StartAsync();
         var hospital = gateway.Hospital("H440300001");
+        hospital.RetryShedWrites = false; // this test looks at the refusals themselves
         using (var ok = await hospital.SubmitAsync(Requests.SpecA(Requests.NewId("up")), 15))
             Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
 

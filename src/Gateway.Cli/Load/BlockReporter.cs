@@ -16,7 +16,7 @@ internal sealed class BlockReporter
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly Lock gate = new();
     private List<double> latencies = new(1024);
-    private int answered, other, serverErrors, total, number;
+    private int answered, other, serverErrors, total, number, shed;
     private TimeSpan blockStart = TimeSpan.Zero;
 
     /// <summary>The lines printed so far (also written to stdout as they come).</summary>
@@ -42,6 +42,13 @@ internal sealed class BlockReporter
                 if (status is 0 or >= 500) serverErrors++;
             }
         }
+    }
+
+    /// <summary>A write shed at the door by admission control, to be sent again (not an answer yet).</summary>
+    public void RecordShed()
+    {
+        if (every is null && count is null) return;
+        lock (gate) shed++;
     }
 
     /// <summary>Prints the current block if it is complete (by count or by time).</summary>
@@ -72,12 +79,12 @@ internal sealed class BlockReporter
         var rss = AzuriteResidentMegabytes();
         var line = string.Create(CultureInfo.InvariantCulture,
             $"block {number}: settlements {total - answered + 1}–{total} at {now.TotalSeconds:0}s, {answered / Math.Max(span.TotalSeconds, 0.001):0.0}/s, " +
-            $"p50/p99 {Percentile(sorted, 0.50):0}/{Percentile(sorted, 0.99):0} ms, not 201: {other} (5xx or transport: {serverErrors}), " +
+            $"p50/p99 {Percentile(sorted, 0.50):0}/{Percentile(sorted, 0.99):0} ms, not 201: {other} (5xx or transport: {serverErrors}), shed and sent again: {shed}, " +
             $"azurite rss {(rss is { } r ? r.ToString("0", CultureInfo.InvariantCulture) + " MiB" : "n/a")}");
         Lines.Add(line);
         Console.WriteLine(line);
         latencies = new List<double>(Math.Max(1024, sorted.Length));
-        answered = other = serverErrors = 0;
+        answered = other = serverErrors = shed = 0;
         blockStart = now;
     }
 

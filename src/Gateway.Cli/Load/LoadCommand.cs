@@ -79,6 +79,9 @@ public static class LoadCommand
         return s[^1] switch { 'h' => TimeSpan.FromHours(v), 'm' => TimeSpan.FromMinutes(v), 's' => TimeSpan.FromSeconds(v), _ => null };
     }
 
+    /// <summary>How many times one settlement is sent again after admission control shed it.</summary>
+    private const int MaxShedRetries = 8;
+
     /// <summary>The four seed regions, in the order synthetic members are spread over them (member i is of region i % 4).</summary>
     private static readonly string[] Regions = ["440300", "441900", "511300", "350200"];
 
@@ -117,6 +120,7 @@ public static class LoadCommand
         var blocks = new BlockReporter(block);
         var errors = new ConcurrentDictionary<string, int>();
         var done = 0;
+        var shedRetries = 0;
         var run = $"L{TimeProvider.System.GetUtcNow().UtcDateTime:HHmmss}";
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stop.CancelAfter(limit);
@@ -138,20 +142,36 @@ public static class LoadCommand
             var bytes = Encoding.UTF8.GetBytes(body);
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/settlements") { Content = new ByteArrayContent(bytes) };
-                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-                foreach (var (n, v) in RequestSigning.Headers("k-" + hospital, secrets["k-" + hospital], "POST", "/api/v1/settlements", bytes, TimeProvider.System.GetUtcNow()))
-                    request.Headers.TryAddWithoutValidation(n, v);
-                request.Headers.TryAddWithoutValidation("Prefer", "wait=20");
-                using var response = await http.SendAsync(request, stop.Token);
-                var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                blocks.Record((int)response.StatusCode, ms);
-                if ((int)response.StatusCode == 201) latencies.Add(ms);
-                else
+                // A write shed at the door (503 + Retry-After, nothing recorded) is retried as an integrator's client
+                // does: the same body (the same settlement id), signed afresh, after the wait it was given.
+                for (var attempt = 0; ; attempt++)
                 {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/settlements") { Content = new ByteArrayContent(bytes) };
+                    request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                    foreach (var (n, v) in RequestSigning.Headers("k-" + hospital, secrets["k-" + hospital], "POST", "/api/v1/settlements", bytes, TimeProvider.System.GetUtcNow()))
+                        request.Headers.TryAddWithoutValidation(n, v);
+                    request.Headers.TryAddWithoutValidation("Prefer", "wait=20");
+                    using var response = await http.SendAsync(request, stop.Token);
+                    var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    if ((int)response.StatusCode == 201)
+                    {
+                        blocks.Record(201, ms);
+                        latencies.Add(ms);
+                        break;
+                    }
                     var text = await response.Content.ReadAsStringAsync(stop.Token);
+                    if ((int)response.StatusCode == 503 && response.Headers.RetryAfter?.Delta is { } wait && attempt < MaxShedRetries
+                        && text.Contains("refused until it catches up", StringComparison.Ordinal))
+                    {
+                        Interlocked.Increment(ref shedRetries);
+                        blocks.RecordShed();
+                        await Task.Delay(wait < TimeSpan.FromSeconds(10) ? wait : TimeSpan.FromSeconds(10), stop.Token);
+                        continue;
+                    }
+                    blocks.Record((int)response.StatusCode, ms);
                     var type = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? (string?)JObject.Parse(text)["type"] : null;
                     errors.AddOrUpdate($"{(int)response.StatusCode} {type?.Replace("https://gateway.example.org/problems/", "", StringComparison.Ordinal)}", 1, (_, n) => n + 1);
+                    break;
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -240,6 +260,7 @@ public static class LoadCommand
             table.AddRow("raw Azurite: same table round-trips + 2 queue hops (settlement-equivalents/s)", b.ToString("0.0", CultureInfo.InvariantCulture));
             table.AddRow("gateway / storage-bound limit", (throughput / b).ToString("0.00", CultureInfo.InvariantCulture));
         }
+        table.AddRow("writes shed at the door (503 + Retry-After) and sent again", shedRetries.ToString(CultureInfo.InvariantCulture));
         foreach (var (k, v) in errors.OrderByDescending(e => e.Value)) table.AddRow("error: " + Markup.Escape(k), v.ToString(CultureInfo.InvariantCulture));
         if (hostileRate > 0)
         {
