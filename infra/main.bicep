@@ -139,6 +139,8 @@ var tables = [
   'Ledger'
   'Periods'
   'Filings'
+  'Stays'
+  'NationalMessages'
 ]
 
 var suffix = uniqueString(resourceGroup().id, environment)

@@ -80,6 +80,18 @@ else
     services.AddSingleton<IMessageSender>(sp => new StorageQueueMessageSender(MessagingFactory.StorageQueues(Setting), sp.GetRequiredService<TimeProvider>(), wake));
 }
 services.AddSingleton<Dispatcher>();
+// The national platform's interface (POST /api/v1/national/{infno}): stays, their transactions, msgid idempotency.
+services.AddSingleton<StayStore>();
+// The registry's certificate index (1101): HMAC with each home region's secret, RegistryCertificateKey{region} (base64, from
+// Key Vault in Azure); in demo mode a fixed demo key where none is set.
+services.AddSingleton(sp => new MemberCertificates(sp.GetRequiredService<GatewayStorage>(), region =>
+    builder.Configuration["RegistryCertificateKey" + region.Value] is { Length: > 0 } key ? Convert.FromBase64String(key)
+    : settings.Demo ? MemberCertificates.DemoKey(region) : null));
+services.AddSingleton<NationalMessageStore>();
+services.AddSingleton<Gateway.Handler.National.StayTransactions>();
+services.AddSingleton<Gateway.Handler.National.SettleTransactions>();
+services.AddSingleton<Gateway.Handler.National.NationalQueries>();
+services.AddSingleton<Gateway.Handler.National.NationalFunction>();
 services.AddGatewayHealthChecks(settings); // liveness, readiness (storage and queues reachable)
 
 var app = builder.Build();
@@ -100,6 +112,7 @@ app.UseClearingIdentity();
 app.MapHealth();                 // /api/v1/health (ready), /api/v1/health/live, /api/v1/diagnostics, /api/v1/openapi.json
 app.MapHospitalSettlements();    // /api/v1/settlements…, /api/v1/reconciliations (signed by the hospital)
 Gateway.Handler.Filings.FilingsApi.Map(app); // online filing (秒备案): POST/GET /api/v1/filings and ApplyFilingReply
+app.MapNational();               // /api/v1/national/{infno} (the national platform's interface)
 app.MapRegions();                // /api/v1/regions/{region}/members (a region's administrator)
 ClearingApi.Map(app);            // /api/v1/clearing/… (policies per role)
 ClearingPages.Map(app);          // /api/clearing/… (the staff pages)

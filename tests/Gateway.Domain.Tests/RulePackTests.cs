@@ -41,6 +41,29 @@ public sealed class RulePackTests
     }
 
     [Fact]
+    public void A_layers_national_field_and_fund_pay_type_are_pack_data_checked_where_they_are()
+    {
+        var e = Broken(o => o["majorIllness"]!["nationalField"] = new JObject { ["employee"] = "hifob_pay", ["resident"] = "big_pay" });
+        Assert.Equal("$.majorIllness.nationalField.resident", e.JsonPath);
+        Assert.Contains("national setlinfo field", e.Problem);
+        var code = Broken(o => o["assistance"]!["fundPayType"] = "6101");
+        Assert.Equal("$.assistance.fundPayType", code.JsonPath);
+        Assert.Contains("six digits", code.Problem);
+        var account = Broken(o => o["personalAccount"]!["nationalField"] = "hifp_pay");
+        Assert.Equal("$.personalAccount.nationalField", account.JsonPath);
+
+        // A fifth region says otherwise without code: its major-illness layer reports to oth_pay under its own code.
+        var json = JObject.Parse(Seed("511300"));
+        json["majorIllness"]!["nationalField"] = "oth_pay";
+        json["majorIllness"]!["fundPayType"] = "399900";
+        ((JObject)json["basicFund"]!).Remove("nationalField");
+        var pack = RulePackLoader.Load(json.ToString(), "fifth.json");
+        Assert.Equal("oth_pay", pack.National.MajorIllness.Field(InsuranceType.Resident));
+        Assert.Equal("399900", pack.National.MajorIllness.FundPayType(InsuranceType.Employee));
+        Assert.Equal("hifp_pay", pack.National.BasicFund.Field(InsuranceType.Employee)); // the default where a pack says nothing
+    }
+
+    [Fact]
     public void A_misspelt_property_is_an_error_not_a_silent_default()
     {
         var e = Broken(o => o["basicFund"]!["retireeUplfit"] = "0.05");

@@ -17,6 +17,14 @@ public sealed record MemberDto
     public List<FilingDto>? Filings { get; init; }
     public decimal AccountBalance { get; init; }
     public string? Status { get; init; }
+    /// <summary>Certificate type (national psn_cert_type, e.g. 01 resident ID card): with <see cref="CertNo"/>, optional.</summary>
+    public string? CertType { get; init; }
+    /// <summary>Certificate number: kept only as a keyed hash (and masked), never in clear.</summary>
+    public string? CertNo { get; init; }
+    /// <summary>Name: kept only masked.</summary>
+    public string? Name { get; init; }
+    /// <summary>Gender, national gend: 1 male, 2 female, 9 unknown.</summary>
+    public string? Gender { get; init; }
 
     /// <summary>The domain profile, or the list of problems (field path and what is wrong).</summary>
     public (MemberProfile? Member, List<(string Path, string Problem)> Errors) ToDomain()
@@ -48,6 +56,11 @@ public sealed record MemberDto
             if (!RegionCode.TryParse(f.TreatmentRegion, out var tr) || f.ValidFrom is null) errors.Add(($"filings[{i}]", "treatmentRegion and validFrom are required"));
             else filings.Add(new Filing(tr, f.ValidFrom.Value, f.ValidTo));
         }
+        if (CertNo is not null && (CertNo.Trim().Length is < 4 or > 30 || CertNo.Any(c => !char.IsAsciiLetterOrDigit(c)))) errors.Add(("certNo", "4–30 letters or digits"));
+        if (CertType is not null && (CertType.Length is < 2 or > 6 || !CertType.All(char.IsAsciiDigit))) errors.Add(("certType", "the national certificate type, 2–6 digits (01 resident ID card)"));
+        if (CertNo is null && (CertType is not null || Name is not null)) errors.Add(("certNo", "required with certType or name"));
+        if (Name is { Length: 0 or > 50 }) errors.Add(("name", "1–50 characters"));
+        if (Gender is not null && Gender is not ("1" or "2" or "9")) errors.Add(("gender", "1, 2 or 9"));
         if (errors.Count > 0) return (null, errors);
         return (new MemberProfile(MemberId!, region, type, Retired, BirthDate!.Value, ContinuousYears, assistance, MajorIllnessEnrolled,
             diseases, filings, AccountBalance, status), errors);

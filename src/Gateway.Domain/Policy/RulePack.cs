@@ -22,6 +22,8 @@ public sealed class RulePack
     public required bool PersonalAccountAllowed { get; init; }
     /// <summary>Filing (备案) rules beyond the unfiled penalty (spec §9.4, §9.5); null = none of them.</summary>
     public FilingRules? Filing { get; init; }
+    /// <summary>Where each layer reports on the national interface (setlinfo field, setldetail fund_pay_type).</summary>
+    public NationalReporting National { get; init; } = NationalReporting.Default;
 
     public bool IsEffectiveOn(DateOnly date) => date >= EffectiveFrom && (EffectiveTo is null || date <= EffectiveTo);
 

@@ -118,7 +118,7 @@ public static class RulePackLoader
             var allowed = false;
             if (account is not null)
             {
-                Only(account, "allowed");
+                Only(account, "allowed", "nationalField", "fundPayType");
                 allowed = Req(account, "allowed").Type == JTokenType.Boolean ? (bool)account["allowed"]! : throw Error(account["allowed"]!, "true or false is expected");
             }
 
@@ -138,7 +138,35 @@ public static class RulePackLoader
                 CombinedAnnualCap = OptObj(root, "combinedAnnualCap") is { } c ? ByType(c) : null,
                 PersonalAccountAllowed = allowed,
                 Filing = OptObj(root, "filing") is { } f ? Filing(f) : null,
+                National = new NationalReporting(
+                    NationalOf(Obj(Req(root, "basicFund")), NationalReporting.DefaultBasicFund, NationalReporting.FundFields),
+                    OptObj(root, "supplementaryFund") is { } sn ? NationalOf(sn, NationalReporting.DefaultSupplementaryFund, NationalReporting.FundFields) : NationalReporting.DefaultSupplementaryFund,
+                    OptObj(root, "majorIllness") is { } mn ? NationalOf(mn, NationalReporting.DefaultMajorIllness, NationalReporting.FundFields) : NationalReporting.DefaultMajorIllness,
+                    OptObj(root, "assistance") is { } an ? NationalOf(an, NationalReporting.DefaultAssistance, NationalReporting.FundFields) : NationalReporting.DefaultAssistance,
+                    account is not null ? NationalOf(account, NationalReporting.DefaultPersonalAccount, ["acct_pay"]) : NationalReporting.DefaultPersonalAccount),
             };
+        }
+
+        /// <summary>
+        /// A layer's <c>nationalField</c> and <c>fundPayType</c>: each a string (both insurance types) or
+        /// <c>{ "employee": …, "resident": … }</c>; absent = the default. A field must be one of <paramref name="fields"/>, a
+        /// fund_pay_type six digits.
+        /// </summary>
+        private NationalLayer NationalOf(JObject layer, NationalLayer fallback, IReadOnlyList<string> fields)
+        {
+            (string Employee, string Resident) Read(string name, string employeeDefault, string residentDefault, Func<JToken, string> check)
+            {
+                if (!layer.TryGetValue(name, out var t) || t.Type == JTokenType.Null) return (employeeDefault, residentDefault);
+                if (t.Type == JTokenType.String) { var v = check(t); return (v, v); }
+                var o = Obj(t);
+                Only(o, Types);
+                return (check(Req(o, "employee")), check(Req(o, "resident")));
+            }
+            string Field(JToken t) => fields.Contains(Str(t), StringComparer.Ordinal) ? (string)t! : throw Error(t, $"a national setlinfo field is expected: one of {string.Join(", ", fields)}");
+            string PayType(JToken t) => Str(t) is { Length: 6 } v && v.All(char.IsAsciiDigit) ? v : throw Error(t, "a fund_pay_type of six digits is expected (e.g. 310100)");
+            var (ef, rf) = Read("nationalField", fallback.EmployeeField, fallback.ResidentField, Field);
+            var (ep, rp) = Read("fundPayType", fallback.EmployeeFundPayType, fallback.ResidentFundPayType, PayType);
+            return new NationalLayer(ef, rf, ep, rp);
         }
 
         private bool Bool(JToken t) => t.Type == JTokenType.Boolean ? (bool)t : throw Error(t, "true or false is expected");
@@ -226,7 +254,7 @@ public static class RulePackLoader
 
         private BasicFundRules Basic(JObject o)
         {
-            Only(o, "inpatientRatio", "specialOutpatientRatio", "retireeUplift", "unfiledPenalty", "specialDiseaseRules", "annualCap");
+            Only(o, "inpatientRatio", "specialOutpatientRatio", "retireeUplift", "unfiledPenalty", "specialDiseaseRules", "annualCap", "nationalField", "fundPayType");
             var rules = new List<SpecialDiseaseRule>();
             if (o.TryGetValue("specialDiseaseRules", out var sr) && sr.Type != JTokenType.Null)
             {
@@ -293,13 +321,13 @@ public static class RulePackLoader
 
         private SupplementaryRules Supplementary(JObject o)
         {
-            Only(o, "ratio", "annualCap");
+            Only(o, "ratio", "annualCap", "nationalField", "fundPayType");
             return new SupplementaryRules { Ratio = Ratio(Req(o, "ratio")), AnnualCap = OptMoney(o, "annualCap") };
         }
 
         private MajorIllnessRules Major(JObject o)
         {
-            Only(o, "enrolmentRequired", "encounterTypes", "threshold", "segments", "annualCap", "outOfCatalogItems", "byAssistanceCategory");
+            Only(o, "enrolmentRequired", "encounterTypes", "threshold", "segments", "annualCap", "outOfCatalogItems", "byAssistanceCategory", "nationalField", "fundPayType");
             var typesToken = Req(o, "encounterTypes") as JArray ?? throw Error(o["encounterTypes"]!, "an array is expected");
             var types = typesToken.Select(t => DomainNames.TryParseEncounterType((string?)t, out var et) ? et : throw Error(t, "inpatient or specialOutpatient expected")).ToArray();
             return new MajorIllnessRules
@@ -357,7 +385,7 @@ public static class RulePackLoader
 
         private AssistanceRules Assistance(JObject o)
         {
-            Only(o, "base", "categories", "annualCap", "burdenCeiling");
+            Only(o, "base", "categories", "annualCap", "burdenCeiling", "nationalField", "fundPayType");
             var baseToken = Req(o, "base");
             var b = Str(baseToken) switch
             {

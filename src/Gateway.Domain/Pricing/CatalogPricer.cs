@@ -124,6 +124,12 @@ public static class CatalogPricer
         return new PricedEncounter(encounter, catalog, date, total.ToDecimal(), full.ToDecimal(), over.ToDecimal(), pre.ToDecimal(), inScope.ToDecimal());
     }
 
+    /// <summary>
+    /// One line priced on its own date, as the national interface's fee upload (2301) answers it line by line; the same
+    /// arithmetic as <see cref="PricedEncounter.Lines"/>. The line is not validated here (the caller's validator is).
+    /// </summary>
+    public static PricedLine PriceOne(Catalog catalog, EncounterLine line, DateOnly date) => PriceLine(catalog, line, date);
+
     /// <summary>One line priced (spec §3, per line): what <see cref="PricedEncounter.Lines"/> holds.</summary>
     internal static PricedLine PriceLine(Catalog catalog, EncounterLine l, DateOnly date)
     {

@@ -12,7 +12,7 @@ namespace Gateway.Handler.Home;
 /// that region: policy <see cref="ClearingPolicies.ImportMembers"/>, any clearing identity source) imports its member registry as CSV (<c>text/csv</c>) or JSON. A file with any bad row
 /// writes nothing; the answer lists every problem with its line.
 /// </summary>
-public sealed class ImportMembersFunction(MemberStore members)
+public sealed class ImportMembersFunction(MemberStore members, MemberCertificates certificates)
 {
     private const long MaxBytes = 20 * 1024 * 1024;
 
@@ -29,7 +29,7 @@ public sealed class ImportMembersFunction(MemberStore members)
         string text;
         try { text = Gateway.Contracts.StrictJson.DecodeUtf8(bytes); }
         catch (Gateway.Contracts.StrictJsonException e) { return ProblemTypes.Unreadable(e).ToResult(); }
-        var result = await new MemberImport(members).ImportAsync(code, new StringReader(text), csv, ct).ConfigureAwait(false);
+        var result = await new MemberImport(members, certificates).ImportAsync(code, new StringReader(text), csv, ct).ConfigureAwait(false);
         if (!result.Ok)
         {
             return ProblemTypes.ImportFailed(result.Errors.Select(e => new FieldError($"/line/{e.Line}/{e.Field}", e.Problem)).ToList()).ToResult();

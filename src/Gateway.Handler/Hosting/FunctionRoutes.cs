@@ -24,6 +24,7 @@ public static class FunctionRoutes
         ("OpenApi", FunctionKind.ForwardedHttp),
         ("CancelSettlement", FunctionKind.ForwardedHttp),
         ("Reconcile", FunctionKind.ForwardedHttp),
+        ("National", FunctionKind.ForwardedHttp),
         ("SubmitFiling", FunctionKind.ForwardedHttp),
         ("GetFiling", FunctionKind.ForwardedHttp),
         ("Clearing", FunctionKind.ForwardedHttp),

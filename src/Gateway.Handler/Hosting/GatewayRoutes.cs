@@ -39,6 +39,14 @@ public static class GatewayRoutes
         return g;
     }
 
+    /// <summary>The national platform's interface (signed by the platform): one route per transaction number.</summary>
+    public static RouteGroupBuilder MapNational(this IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/api/v1/national").WithTags("national");
+        g.MapPost("/{infno}", (HttpRequest r, string infno, National.NationalFunction f, CancellationToken ct) => f.HandleAsync(r, infno, ct));
+        return g;
+    }
+
     /// <summary>Regions' administration: the member import (policy ImportMembers: an administrator of that region).</summary>
     public static RouteGroupBuilder MapRegions(this IEndpointRouteBuilder app)
     {

@@ -60,8 +60,36 @@ public sealed class SubmitSettlementFunction(
             return ProblemTypes.Unreadable(e).ToResult();
         }
 
+        var (prepared, problem) = Prepare(dto, body, hospital);
+        if (problem is not null) return problem.ToResult();
+        if (dto.Trial) return await TrialAsync(dto, prepared!.Home, hospital, prepared.Priced, ct).ConfigureAwait(false);
+        var record = prepared!.Record;
+        var settlementKey = record.SettlementId;
+
+        // Listen before the settlement exists: the reply's signal (carrying the record) cannot come before the listener.
+        using var listening = SettlementWaiter.RequestedWait(request) > TimeSpan.Zero ? waiter.Listen(settlementKey) : null;
+        var (outcome, stored) = await intake.RecordAsync(record, nonce.Nonce, ct).ConfigureAwait(false);
+        nonce.Spent = true; // by the creating transaction, or on its own (CreateAsync), or found used before
+        switch (outcome)
+        {
+            case IntakeResult.NonceReplayed:
+                return HospitalAuthenticator.Replayed().ToResult();
+            case IntakeResult.Conflict:
+                return ProblemTypes.Conflict(
+                    $"Settlement id '{dto.HospitalSettlementId}' was first used on {stored!.SubmittedAt:O} with a different body; use a new id for a new settlement.",
+                    stored.SettlementId).ToResult();
+        }
+        return await waiter.RespondAsync(request, stored!, outcome == IntakeResult.Created, ct, listening).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Validates and prices a settlement request as this intake does, and builds its record and evaluation request (nothing is
+    /// written): the one path every settlement takes into the pipeline, the national interface's 2304 included.
+    /// </summary>
+    public (PreparedSettlement? Prepared, Problems.Problem? Problem) Prepare(SettlementRequest dto, byte[] body, Reference.Hospital hospital)
+    {
         var (encounter, errors) = SettlementRequestValidator.Validate(dto, hospital, callbacks);
-        if (encounter is null) return ProblemTypes.Validation(errors).ToResult();
+        if (encounter is null) return (null, ProblemTypes.Validation(errors));
         var home = RegionCode.Parse(dto.Member!.HomeRegion!);
         var settlementKey = Keys.SettlementKey(hospital.Code, dto.HospitalSettlementId!);
 
@@ -84,10 +112,8 @@ public sealed class SubmitSettlementFunction(
         }
         catch (RejectedException e)
         {
-            return ProblemTypes.Rejection(e.Rejection, settlementKey).ToResult();
+            return (null, ProblemTypes.Rejection(e.Rejection, settlementKey));
         }
-
-        if (dto.Trial) return await TrialAsync(dto, home, hospital, priced, ct).ConfigureAwait(false);
 
         var now = clock.GetUtcNow();
         var message = new EvaluationRequestMessage
@@ -118,21 +144,28 @@ public sealed class SubmitSettlementFunction(
             CallbackUrl = dto.CallbackUrl,
             Total = priced.Total,
         };
+        return (new PreparedSettlement(record, priced, home), null);
+    }
 
-        // Listen before the settlement exists: the reply's signal (carrying the record) cannot come before the listener.
-        using var listening = SettlementWaiter.RequestedWait(request) > TimeSpan.Zero ? waiter.Listen(settlementKey) : null;
-        var (outcome, stored) = await intake.RecordAsync(record, nonce.Nonce, ct).ConfigureAwait(false);
-        nonce.Spent = true; // by the creating transaction, or on its own (CreateAsync), or found used before
-        switch (outcome)
+    /// <summary>预结算 for a prepared request: the home region's split now, from the registry read-only (nothing written).</summary>
+    public async Task<(SettlementOutcomeDto? Outcome, Problems.Problem? Problem)> TrialOutcomeAsync(RegionCode home, string memberId, string settlementKey, PricedEncounter priced, CancellationToken ct)
+    {
+        var referring = priced.Encounter.Referral is { Type: ReferralType.Upward, ReferringSettlementId: { } r } ? r : null;
+        var state = await members.LoadAsync(home, memberId, priced.Encounter.ServiceDate.Year, settlementKey, referring, ct).ConfigureAwait(false);
+        if (state is null) return (null, ProblemTypes.Rejection(new Rejection(RejectionCode.UnknownMember, $"Member {memberId} is not insured in region {home}.")));
+        try
         {
-            case IntakeResult.NonceReplayed:
-                return HospitalAuthenticator.Replayed().ToResult();
-            case IntakeResult.Conflict:
-                return ProblemTypes.Conflict(
-                    $"Settlement id '{dto.HospitalSettlementId}' was first used on {stored!.SubmittedAt:O} with a different body; use a new id for a new settlement.",
-                    stored.SettlementId).ToResult();
+            var withReferral = referring is null ? priced : priced with
+            {
+                Encounter = priced.Encounter with { Referral = priced.Encounter.Referral! with { ReferringDeductiblePaid = state.Referring is { Status: AppliedStatus.Applied } m ? m.DeductiblePaid : null } },
+            };
+            var result = PolicyEngine.Evaluate(packs.Get(home, priced.Encounter.ServiceDate), withReferral, state.Profile, state.Accumulators);
+            return (SettlementOutcomeDto.From(result), null);
         }
-        return await waiter.RespondAsync(request, stored!, outcome == IntakeResult.Created, ct, listening).ConfigureAwait(false);
+        catch (RejectedException e)
+        {
+            return (null, ProblemTypes.Rejection(e.Rejection));
+        }
     }
 
     /// <summary>
@@ -142,26 +175,15 @@ public sealed class SubmitSettlementFunction(
     private async Task<IResult> TrialAsync(SettlementRequest dto, RegionCode home, Reference.Hospital hospital, PricedEncounter priced, CancellationToken ct)
     {
         var key = Keys.SettlementKey(hospital.Code, dto.HospitalSettlementId!);
-        var referring = priced.Encounter.Referral is { Type: ReferralType.Upward, ReferringSettlementId: { } r } ? r : null;
-        var state = await members.LoadAsync(home, dto.Member!.MemberId!, priced.Encounter.ServiceDate.Year, key, referring, ct).ConfigureAwait(false);
-        if (state is null) return ProblemTypes.Rejection(new Rejection(RejectionCode.UnknownMember, $"Member {dto.Member.MemberId} is not insured in region {home}.")).ToResult();
-        try
-        {
-            var withReferral = referring is null ? priced : priced with
-            {
-                Encounter = priced.Encounter with { Referral = priced.Encounter.Referral! with { ReferringDeductiblePaid = state.Referring is { Status: AppliedStatus.Applied } m ? m.DeductiblePaid : null } },
-            };
-            var result = PolicyEngine.Evaluate(packs.Get(home, priced.Encounter.ServiceDate), withReferral, state.Profile, state.Accumulators);
-            var outcome = SettlementOutcomeDto.From(result);
-            return GatewayResults.Json(new TrialSettlementView(true, dto.HospitalSettlementId!, home.Value, hospital.Region.Value, outcome.Split, outcome.Split.National(),
-                outcome.Ratio, outcome.DeductibleDue, outcome.PackId, outcome.PackVersion, outcome.CatalogVersion, outcome.Explanation));
-        }
-        catch (RejectedException e)
-        {
-            return ProblemTypes.Rejection(e.Rejection).ToResult();
-        }
+        var (outcome, problem) = await TrialOutcomeAsync(home, dto.Member!.MemberId!, key, priced, ct).ConfigureAwait(false);
+        if (problem is not null) return problem.ToResult();
+        return GatewayResults.Json(new TrialSettlementView(true, dto.HospitalSettlementId!, home.Value, hospital.Region.Value, outcome!.Split, outcome.Split.National(),
+            outcome.Ratio, outcome.DeductibleDue, outcome.PackId, outcome.PackVersion, outcome.CatalogVersion, outcome.Explanation));
     }
 }
+
+/// <summary>A settlement request validated and priced, with the record and evaluation request it makes (nothing written yet).</summary>
+public sealed record PreparedSettlement(SettlementRecord Record, PricedEncounter Priced, RegionCode Home);
 
 /// <summary>A trial settlement's answer (nothing written): the split the home region's rules give, with their explanation.</summary>
 public sealed record TrialSettlementView(bool Trial, string HospitalSettlementId, string HomeRegion, string TreatmentRegion, SplitDto Split,

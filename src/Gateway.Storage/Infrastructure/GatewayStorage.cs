@@ -17,8 +17,12 @@ public sealed class GatewayStorage
     public const string PeriodsTable = "Periods";
     /// <summary>Hospitals' online filings (秒备案) as the gateway holds them: status, and the home region's answer.</summary>
     public const string FilingsTable = "Filings";
+    /// <summary>Stays opened through the national interface (2401/2201): one partition per stay, its row and its fee lines.</summary>
+    public const string StaysTable = "Stays";
+    /// <summary>National messages answered, by hospital and msgid (idempotency of the national interface).</summary>
+    public const string NationalMessagesTable = "NationalMessages";
 
-    public static readonly string[] AllTables = [SettlementsTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable, FilingsTable];
+    public static readonly string[] AllTables = [SettlementsTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable, FilingsTable, StaysTable, NationalMessagesTable];
 
     public GatewayStorage(string connectionString, StorageRoundTripCounter? counter = null, FaultInjectionPolicy? faults = null, StorageRetry? retry = null,
         StoragePressure? pressure = null)

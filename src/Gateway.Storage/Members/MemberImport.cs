@@ -21,7 +21,7 @@ public sealed record ImportResult(int Imported, IReadOnlyList<ImportError> Error
 /// row, so re-running an interrupted import completes it. The account balance in a file seeds new members only: an
 /// existing member keeps the live balance that settlements debit (see MemberStore.ImportProfileAsync).
 /// </summary>
-public sealed class MemberImport(MemberStore members)
+public sealed class MemberImport(MemberStore members, MemberCertificates? certificates = null)
 {
     public const string CsvHeader = "memberId,homeRegion,insuranceType,retired,birthDate,continuousYears,assistanceCategory,majorIllnessEnrolled,accountBalance,status,specialDiseases,filings";
 
@@ -29,11 +29,17 @@ public sealed class MemberImport(MemberStore members)
     {
         var (rows, errors) = csv ? ParseCsv(text) : ParseJson(text);
         var valid = new List<MemberProfile>();
+        var certified = new List<(MemberProfile Member, MemberDto Dto)>();
         foreach (var (line, dto) in rows)
         {
             var (member, problems) = dto.ToDomain();
             foreach (var (path, problem) in problems) errors.Add(new ImportError(line, path, problem));
             if (member is null) continue;
+            if (dto.CertNo is not null)
+            {
+                if (certificates?.CanHash(region) != true) errors.Add(new ImportError(line, "certNo", $"no certificate key is configured for region {region}: certificate numbers cannot be kept"));
+                else certified.Add((member, dto));
+            }
             if (member.HomeRegion != region) errors.Add(new ImportError(line, "homeRegion", $"the import is for region {region}"));
             else valid.Add(member);
         }
@@ -43,6 +49,8 @@ public sealed class MemberImport(MemberStore members)
         if (errors.Count > 0) return new ImportResult(0, errors.OrderBy(e => e.Line).ToList());
         await Parallel.ForEachAsync(valid, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
             async (m, token) => await members.ImportProfileAsync(m, token).ConfigureAwait(false)).ConfigureAwait(false);
+        await Parallel.ForEachAsync(certified, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (c, token) => await certificates!.UpsertAsync(region, c.Member.MemberId, c.Dto.CertType ?? "01", c.Dto.CertNo!, c.Dto.Name, c.Dto.Gender, token).ConfigureAwait(false)).ConfigureAwait(false);
         return new ImportResult(valid.Count, []);
     }
 
