@@ -28,6 +28,7 @@ services.AddSingleton(RulePackSet.Default);
 services.AddSingleton(CatalogRegistry.Load(Path.Combine(settings.DataDirectory, "catalogs")));
 services.AddSingleton(HospitalRegistry.Load(settings.DataDirectory, builder.Configuration, settings.Demo));
 services.AddSingleton<SettlementStore>();
+services.AddSingleton<TraceCodeStore>();
 services.AddSingleton<MemberStore>();
 services.AddSingleton<SettlementSignals>();
 services.AddSingleton<SettlementWaiter>();

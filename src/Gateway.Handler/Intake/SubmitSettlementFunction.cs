@@ -78,6 +78,7 @@ public sealed class SubmitSettlementFunction(
                 ?? throw new RejectedException(new Rejection(RejectionCode.CatalogMissing,
                     $"No catalog of treatment region {hospital.Region} is in force on the service date {encounter.ServiceDate:yyyy-MM-dd}."));
             priced = SettlementEngine.Price(catalog, encounter);
+            if (TraceCodes.Check(encounter, catalog) is { } codeProblem) throw new RejectedException(codeProblem);
             if (!packs.Knows(home)) throw new RejectedException(new Rejection(RejectionCode.UnknownHomeRegion, $"Region {home} is not a known home region.", "/member/homeRegion"));
             if (home == hospital.Region) throw new RejectedException(new Rejection(RejectionCode.NotCrossRegion, "The member is insured in the hospital's own region: settle locally, not across regions."));
         }
@@ -86,7 +87,14 @@ public sealed class SubmitSettlementFunction(
             return Problems.Problems.Rejection(e.Rejection, settlementKey).ToResult();
         }
 
-        if (dto.Trial) return await TrialAsync(dto, home, hospital, priced, ct).ConfigureAwait(false);
+        var traceCodes = TraceCodes.Of(encounter);
+        if (dto.Trial)
+        {
+            // A trial checks the codes against the registry and holds none.
+            if (traceCodes.Count > 0 && await intake.CheckAsync(settlementKey, traceCodes, ct).ConfigureAwait(false) is { } holder)
+                return Reused(encounter, holder.Code, holder.TreatmentRegion, settlementKey);
+            return await TrialAsync(dto, home, hospital, priced, ct).ConfigureAwait(false);
+        }
 
         var now = clock.GetUtcNow();
         var message = new EvaluationRequestMessage
@@ -116,11 +124,14 @@ public sealed class SubmitSettlementFunction(
             RequestMessage = messageJson,
             CallbackUrl = dto.CallbackUrl,
             Total = priced.Total,
+            TraceCodes = traceCodes,
         };
 
         // Listen before the settlement exists: the reply's signal (carrying the record) cannot come before the listener.
         using var listening = SettlementWaiter.RequestedWait(request) > TimeSpan.Zero ? waiter.Listen(settlementKey) : null;
-        var (outcome, stored) = await intake.RecordAsync(record, nonce.Nonce, ct).ConfigureAwait(false);
+        var recorded = await intake.RecordAsync(record, nonce.Nonce, ct).ConfigureAwait(false);
+        var (outcome, stored) = recorded;
+        if (outcome == IntakeResult.TraceCodeReused) return Reused(encounter, recorded.ReusedCode!, recorded.HolderRegion!, settlementKey);
         nonce.Spent = true; // by the creating transaction, or on its own (CreateAsync), or found used before
         switch (outcome)
         {
@@ -133,6 +144,12 @@ public sealed class SubmitSettlementFunction(
         }
         return await waiter.RespondAsync(request, stored!, outcome == IntakeResult.Created, ct, listening).ConfigureAwait(false);
     }
+
+    private static IResult Reused(Encounter encounter, string code, string holderRegion, string settlementKey) =>
+        (Problems.Problems.Rejection(TraceCodes.Reused(encounter, code, holderRegion), settlementKey) with
+        {
+            Extensions = new Dictionary<string, object?> { ["traceCode"] = code, ["holderTreatmentRegion"] = holderRegion },
+        }).ToResult();
 
     /// <summary>
     /// 预结算: the split the home region would give now, computed by the reference home evaluator from the member

@@ -17,6 +17,8 @@ public sealed record Problem(string Name, int Status, string Title, string Detai
     public IReadOnlyList<FieldError>? Errors { get; init; }
     public string? SettlementId { get; init; }
     public string? Instance { get; init; }
+    /// <summary>Members of the problem beyond RFC 9457's (camelCase names, e.g. <c>traceCode</c>, <c>rules</c>), documented with its type.</summary>
+    public IReadOnlyDictionary<string, object?>? Extensions { get; init; }
 
     private static readonly JsonSerializerSettings Json = new()
     {
@@ -24,16 +26,23 @@ public sealed record Problem(string Name, int Status, string Title, string Detai
         NullValueHandling = NullValueHandling.Ignore,
     };
 
-    public string ToJson() => JsonConvert.SerializeObject(new
+    public string ToJson()
     {
-        type = TypeBase + Name,
-        title = Title,
-        status = Status,
-        detail = Detail,
-        instance = Instance,
-        settlementId = SettlementId,
-        errors = Errors,
-    }, Json);
+        var body = new
+        {
+            type = TypeBase + Name,
+            title = Title,
+            status = Status,
+            detail = Detail,
+            instance = Instance,
+            settlementId = SettlementId,
+            errors = Errors,
+        };
+        if (Extensions is null) return JsonConvert.SerializeObject(body, Json);
+        var o = Newtonsoft.Json.Linq.JObject.FromObject(body, JsonSerializer.Create(Json));
+        foreach (var (k, v) in Extensions) if (v is not null) o[k] = Newtonsoft.Json.Linq.JToken.FromObject(v, JsonSerializer.Create(Json));
+        return o.ToString(Formatting.None);
+    }
 
     public IResult ToResult() => Results.Text(ToJson(), "application/problem+json", System.Text.Encoding.UTF8, Status);
 }

@@ -23,7 +23,7 @@ public sealed record SweepReport(int Redispatched, int Failed, int VoidsSent, in
 /// (<see cref="MaxSendsPerSweep"/>): the rest waits for the next sweep, so a backlog is never handed to a slow queue all at once.
 /// </summary>
 public sealed class SweepSettlementsFunction(SettlementStore settlements, SettlementTransitions transitions, TimeProvider clock,
-    HospitalRegistry hospitals, Dispatcher dispatcher, ILogger<SweepSettlementsFunction> log)
+    HospitalRegistry hospitals, Dispatcher dispatcher, ILogger<SweepSettlementsFunction> log, SettlementIntake? intake = null)
 {
     public const int MaxSendsPerSweep = 200;
 
@@ -44,14 +44,30 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
         await foreach (var item in settlements.SweepAsync(hospital, now - policy.RedispatchAfter, now, ct).ConfigureAwait(false))
         {
             var owed = item.Owed;
+            if (item.Kind == SettlementStore.HoldPrefix)
+            {
+                // An intake attempt that never recorded its settlement: release what it held (spec §10.1; not a lifecycle event:
+                // there is no settlement of it to decide on).
+                try
+                {
+                    if (intake is not null && await intake.RepairHoldAsync(owed.HospitalCode, owed.RowKey, ct).ConfigureAwait(false))
+                        log.LogWarning("Traceability codes held by an unrecorded attempt of {Settlement} were released by the sweep.", owed.SettlementId);
+                }
+                catch (Exception x) when (x is RequestFailedException or InvalidOperationException)
+                {
+                    log.LogWarning("Hold repair of {Settlement} not done ({Error}); the next sweep retries.", owed.SettlementId, FailureText.Describe(x));
+                }
+                continue;
+            }
             LifecycleEvent e = item.Kind switch
             {
+                SettlementStore.ReleasePrefix => new LifecycleEvent.ReleaseDue(),
                 SettlementStore.WaitPrefix => new LifecycleEvent.PendingChecked(Jitter(owed.SettlementId)),
                 SettlementStore.VoidPrefix => new LifecycleEvent.VoidDue(owed.Sends),
                 SettlementStore.CancelPrefix => new LifecycleEvent.CancelDue(owed.Sends),
                 _ => new LifecycleEvent.PostingDue(),
             };
-            if (sends >= MaxSendsPerSweep && e is not LifecycleEvent.PostingDue)
+            if (sends >= MaxSendsPerSweep && e is not (LifecycleEvent.PostingDue or LifecycleEvent.ReleaseDue))
             {
                 deferred++;
                 continue;

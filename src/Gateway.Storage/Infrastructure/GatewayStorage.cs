@@ -18,7 +18,12 @@ public sealed class GatewayStorage
     /// <summary>Hospitals' online filings (秒备案) as the gateway holds them: status, and the home region's answer.</summary>
     public const string FilingsTable = "Filings";
 
-    public static readonly string[] AllTables = [SettlementsTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable, FilingsTable];
+    /// <summary>Traceability codes (追溯码) held nationally, partitioned by code (spec §10.1, TraceCodeStore).</summary>
+    public const string TraceCodesTable = "TraceCodes";
+    /// <summary>Post-settlement review (事后审核, spec §10.3): flagged settlements per home region and the decisions on them.</summary>
+    public const string ReviewsTable = "Reviews";
+
+    public static readonly string[] AllTables = [SettlementsTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable, FilingsTable, TraceCodesTable, ReviewsTable];
 
     public GatewayStorage(string connectionString, StorageRoundTripCounter? counter = null, FaultInjectionPolicy? faults = null)
     {

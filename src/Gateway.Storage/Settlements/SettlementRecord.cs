@@ -36,6 +36,8 @@ public sealed record SettlementRecord
     public int DispatchCount { get; init; }
     /// <summary>The nonce row of the request that created it and a mark of the call: an SDK retry of a committed intake transaction is recognised as its own.</summary>
     public string? CreatedWith { get; init; }
+    /// <summary>The traceability codes (追溯码, spec §10.1) its drug and material lines carry, in bill order: held while it is live.</summary>
+    public IReadOnlyList<string> TraceCodes { get; init; } = [];
     public ETag ETag { get; init; }
 }
 
@@ -54,6 +56,7 @@ public static class SettlementRecordLifecycle
         RejectionDetail = r.RejectionDetail,
         Redispatches = r.DispatchCount,
         Voidable = r.RequestMessage.Length > 0,
+        HoldsCodes = r.TraceCodes.Count > 0,
     };
 
     /// <summary>The record in the lifecycle's new state (everything else, the request and the outcome, as it was).</summary>
