@@ -159,20 +159,27 @@ public sealed class SettlementIntake(SettlementStore settlements, SettlementTran
 
     /// <summary>
     /// The sweep's repair of an intake attempt's hold row that is due: the attempt never recorded its settlement with these holds
-    /// (it died, or it was answered otherwise). The row is deleted first, under its ETag, so an attempt that records its settlement
-    /// meanwhile keeps its holds (its transaction fails instead, and it holds again); then the attempt's holds are released.
+    /// (it died, or it was answered otherwise). The row is first marked releasing, under its ETag, so an attempt that records its
+    /// settlement meanwhile keeps its holds (its transaction fails instead, and it holds again); then the attempt's holds are
+    /// released, then the row deleted (a crash in between leaves the marked row: the next sweep finishes the release).
     /// </summary>
     public async Task<bool> RepairHoldAsync(string hospitalCode, string rowKey, CancellationToken ct)
     {
         if (codes is null || await settlements.GetHoldAsync(hospitalCode, rowKey, ct).ConfigureAwait(false) is not { } attempt) return false;
         var recorded = await settlements.GetAsync(hospitalCode, attempt.HospitalSettlementId, ct).ConfigureAwait(false);
         var sameRequest = recorded is not null && recorded.RequestHash == attempt.RequestHash;
-        if (!await settlements.DeleteIfUnchangedAsync(hospitalCode, rowKey, attempt.ETag, ct).ConfigureAwait(false)) return false;
-        // Recorded and live with this request: the holds are the settlement's (its way out of live releases them).
-        if (sameRequest && recorded!.Status is SettlementStatus.Pending or SettlementStatus.Completed) return false;
+        // Recorded and live with this request (by this attempt or another): the holds are the settlement's (its way out of live
+        // releases them); the row is only spent.
+        if (sameRequest && recorded!.Status is SettlementStatus.Pending or SettlementStatus.Completed)
+        {
+            await settlements.DeleteIfUnchangedAsync(hospitalCode, rowKey, attempt.ETag, ct).ConfigureAwait(false);
+            return false;
+        }
+        if (!attempt.Releasing && !await settlements.MarkHoldReleasingAsync(attempt, ct).ConfigureAwait(false)) return false;
         var released = false;
         foreach (var code in attempt.Codes)
             released |= await codes.ReleaseAsync(code, attempt.SettlementId, sameRequest ? null : attempt.Token, ct).ConfigureAwait(false);
+        await settlements.CompleteOwedAsync(hospitalCode, rowKey, ct).ConfigureAwait(false);
         return released;
     }
 

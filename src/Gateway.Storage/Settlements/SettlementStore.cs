@@ -362,6 +362,9 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
     /// <summary>An intake attempt's hold row (<see cref="HoldPrefix"/>): which codes, under which attempt token, for which request.</summary>
     public sealed record HoldAttempt(string HospitalCode, string HospitalSettlementId, string Token, string RequestHash, IReadOnlyList<string> Codes, DateTimeOffset Due, ETag ETag = default)
     {
+        /// <summary>The sweep found the attempt dead and is releasing its holds (the attempt can no longer record its settlement).</summary>
+        public bool Releasing { get; init; }
+
         public string RowKey => HoldPrefix + HospitalSettlementId + "|" + Token;
         public string SettlementId => Keys.SettlementKey(HospitalCode, HospitalSettlementId);
     }
@@ -384,7 +387,27 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
         var rest = rowKey[HoldPrefix.Length..];
         var bar = rest.LastIndexOf('|');
         return new HoldAttempt(hospitalCode, rest[..bar], e.GetString("Token") ?? rest[(bar + 1)..], e.GetString("RequestHash") ?? "",
-            LargeText.Read(e, "Codes") is { Length: > 0 } codes ? codes.Split(',') : [], e.GetDateTimeOffset("Due") ?? default, e.ETag);
+            LargeText.Read(e, "Codes") is { Length: > 0 } codes ? codes.Split(',') : [], e.GetDateTimeOffset("Due") ?? default, e.ETag)
+        {
+            Releasing = e.GetBoolean("Releasing") ?? false,
+        };
+    }
+
+    /// <summary>
+    /// Marks an attempt's hold row as being released, if it is as read (true): its ETag changes, so the attempt's creating
+    /// transaction can no longer commit, and the row stays until the release is done (a crash mid-release is finished next time).
+    /// </summary>
+    public async Task<bool> MarkHoldReleasingAsync(HoldAttempt a, CancellationToken ct)
+    {
+        try
+        {
+            await _table.UpdateEntityAsync(new TableEntity(a.HospitalCode, a.RowKey) { ["Releasing"] = true }, a.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
     }
 
     /// <summary>Deletes a side row if it is as read (true); false when it changed or is gone (someone else owns what it says).</summary>
