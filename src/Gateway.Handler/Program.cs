@@ -25,10 +25,13 @@ var faults = faultSeed is { } seed && faultRate > 0 ? new FaultInjectionPolicy(s
 if (faults is not null) Console.Error.WriteLine($"FAULT INJECTION ON: seed {faultSeed}, rate {faultRate} per storage write");
 services.AddSingleton(new GatewayStorage(settings.StorageConnection, faults: faults));
 services.AddSingleton(RulePackSet.Default);
+services.AddSingleton(AuditRuleSet.Default);
 services.AddSingleton(CatalogRegistry.Load(Path.Combine(settings.DataDirectory, "catalogs")));
 services.AddSingleton(HospitalRegistry.Load(settings.DataDirectory, builder.Configuration, settings.Demo));
 services.AddSingleton<SettlementStore>();
 services.AddSingleton<TraceCodeStore>();
+services.AddSingleton<ReviewStore>();
+services.AddSingleton<Gateway.Handler.Clearing.Reviews>();
 services.AddSingleton<MemberStore>();
 services.AddSingleton<SettlementSignals>();
 services.AddSingleton<SettlementWaiter>();

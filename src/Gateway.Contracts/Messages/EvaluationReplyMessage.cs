@@ -46,6 +46,15 @@ public sealed record SettlementOutcomeDto
     public required string PackVersion { get; init; }
     public required string CatalogVersion { get; init; }
     public required List<ExplanationDto> Explanation { get; init; }
+    /// <summary>Audit rules with outcome <c>flag</c> that fired at the home region (spec §10.2); absent when none did.</summary>
+    public List<AuditFindingDto>? Audit { get; init; }
+
+    /// <summary>The outcome with the flags that fired at home: listed, and each a step of the explanation (<c>audit.{ruleId}</c>).</summary>
+    public SettlementOutcomeDto WithAudit(IReadOnlyList<AuditFinding> flags) => flags.Count == 0 ? this : this with
+    {
+        Audit = [.. flags.Select(AuditFindingDto.From)],
+        Explanation = [.. Explanation, .. flags.Select(f => new ExplanationDto("audit." + f.RuleId, f.Lines.Count > 0 ? f.Lines[0] : null, 0m, $"Audit rule {f.RuleId} ({f.Kind}, {f.Outcome}): {f.Text}"))],
+    };
 
     public static SettlementOutcomeDto From(SettlementResult r) => new()
     {
@@ -58,6 +67,14 @@ public sealed record SettlementOutcomeDto
         CatalogVersion = r.CatalogVersion,
         Explanation = ExplanationDto.From(r.Explain()),
     };
+}
+
+/// <summary>An audit rule that fired (spec §10.2): id, kind, outcome (block or flag), the bill's lines it concerns, why.</summary>
+public sealed record AuditFindingDto(string RuleId, string Kind, string Outcome, List<int> Lines, string Text)
+{
+    public static AuditFindingDto From(AuditFinding f) => new(f.RuleId, f.Kind, f.Outcome, [.. f.Lines], f.Text);
+
+    public AuditFinding ToDomain() => new(RuleId, Kind, Outcome, Lines, Text);
 }
 
 public sealed record RejectionDto(string Code, string Detail)

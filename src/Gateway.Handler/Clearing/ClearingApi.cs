@@ -34,6 +34,27 @@ public static class ClearingApi
         var g = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Read);
         var closing = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Close);
         var responding = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Respond);
+        var reviewing = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Review);
+        reviewing.MapGet("/reviews/{home}", (HttpRequest r, string home, Reviews reviews, CancellationToken ct) =>
+            Run(r, async _ =>
+            {
+                var status = r.Query["status"].ToString();
+                if (status.Length > 0 && status is not (ReviewStatus.Flagged or ReviewStatus.Accepted or ReviewStatus.Refused))
+                    return Problems.Problems.Validation([new("/status", "flagged, accepted or refused.")]).ToResult();
+                var items = await reviews.ListAsync(home, status.Length == 0 ? null : status, ct);
+                return SettlementWaiter.Json(new { home, items = items.Select(Reviews.Json) });
+            }));
+        reviewing.MapPost("/reviews/{home}/{settlementId}/{action}", (HttpRequest r, string home, string settlementId, string action, Reviews reviews, CancellationToken ct) =>
+            Run(r, async u =>
+            {
+                if (r.ContentLength > MaxRespondBytes) return Problems.Problems.PayloadTooLarge(MaxRespondBytes).ToResult();
+                var (bytes, unreadable) = await HttpBody.ReadJsonAsync(r, ct, required: false, maxBytes: MaxRespondBytes);
+                if (unreadable is not null) return unreadable.ToResult();
+                ReviewRequest body;
+                try { body = bytes!.Length == 0 ? new ReviewRequest() : StrictJson.Deserialize<ReviewRequest>(bytes); }
+                catch (StrictJsonException e) { return Problems.Problems.Unreadable(e).ToResult(); }
+                return await reviews.DecideAsync(home, settlementId, action, body, u, ct);
+            }));
         signedIn.MapGet("/me", (HttpContext c) => SettlementWaiter.Json(c.ClearingUser().ToJson()));
         g.MapGet("/periods", (HttpRequest r, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
             Run(r, async _ =>

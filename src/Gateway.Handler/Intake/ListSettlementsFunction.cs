@@ -32,7 +32,7 @@ public sealed class ListSettlementsFunction(HospitalAuthenticator auth, Settleme
             pageSize, q["page"].ToString() is { Length: > 0 } p ? p : null, ct).ConfigureAwait(false);
         return SettlementWaiter.Json(new
         {
-            items = items.Select(SettlementView.From),
+            items = items.Select(i => SettlementView.From(i)),
             next = next is null ? null : $"/api/v1/settlements?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&pageSize={pageSize}&page={Uri.EscapeDataString(next)}",
         });
     }

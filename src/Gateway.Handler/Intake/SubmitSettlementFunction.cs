@@ -24,7 +24,8 @@ public sealed class SubmitSettlementFunction(
     SettlementWaiter waiter,
     MemberStore members,
     CallbackPolicy callbacks,
-    TimeProvider clock)
+    TimeProvider clock,
+    AuditRuleSet? audit = null)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken ct)
     {
@@ -65,6 +66,7 @@ public sealed class SubmitSettlementFunction(
         var settlementKey = Keys.SettlementKey(hospital.Code, dto.HospitalSettlementId!);
 
         PricedEncounter priced;
+        IReadOnlyList<AuditFinding> findings;
         try
         {
             // A stay that ends after tomorrow (China time, a day of slack for clocks and time zones) has not happened yet.
@@ -79,6 +81,8 @@ public sealed class SubmitSettlementFunction(
                     $"No catalog of treatment region {hospital.Region} is in force on the service date {encounter.ServiceDate:yyyy-MM-dd}."));
             priced = SettlementEngine.Price(catalog, encounter);
             if (TraceCodes.Check(encounter, catalog) is { } codeProblem) throw new RejectedException(codeProblem);
+            // The audit checks the bill alone decides (spec §10.2); those needing the member run at the home region.
+            findings = AuditEngine.AtGateway((audit ?? AuditRuleSet.Default).For(hospital.Region, encounter.ServiceDate), encounter, catalog);
             if (!packs.Knows(home)) throw new RejectedException(new Rejection(RejectionCode.UnknownHomeRegion, $"Region {home} is not a known home region.", "/member/homeRegion"));
             if (home == hospital.Region) throw new RejectedException(new Rejection(RejectionCode.NotCrossRegion, "The member is insured in the hospital's own region: settle locally, not across regions."));
         }
@@ -87,13 +91,14 @@ public sealed class SubmitSettlementFunction(
             return Problems.Problems.Rejection(e.Rejection, settlementKey).ToResult();
         }
 
+        if (findings.Any(f => f.Blocks)) return Blocked(findings, settlementKey);
         var traceCodes = TraceCodes.Of(encounter);
         if (dto.Trial)
         {
             // A trial checks the codes against the registry and holds none.
             if (traceCodes.Count > 0 && await intake.CheckAsync(settlementKey, traceCodes, ct).ConfigureAwait(false) is { } holder)
                 return Reused(encounter, holder.Code, holder.TreatmentRegion, settlementKey);
-            return await TrialAsync(dto, home, hospital, priced, ct).ConfigureAwait(false);
+            return await TrialAsync(dto, home, hospital, priced, findings, ct).ConfigureAwait(false);
         }
 
         var now = clock.GetUtcNow();
@@ -125,6 +130,7 @@ public sealed class SubmitSettlementFunction(
             CallbackUrl = dto.CallbackUrl,
             Total = priced.Total,
             TraceCodes = traceCodes,
+            AuditFlags = findings.Count == 0 ? null : GatewayJson.Serialize(findings.Select(AuditFindingDto.From).ToList()),
         };
 
         // Listen before the settlement exists: the reply's signal (carrying the record) cannot come before the listener.
@@ -145,6 +151,13 @@ public sealed class SubmitSettlementFunction(
         return await waiter.RespondAsync(request, stored!, outcome == IntakeResult.Created, ct, listening).ConfigureAwait(false);
     }
 
+    /// <summary><c>audit-blocked</c>: every blocking rule with its lines (and the flags that fired too), so the hospital corrects and resubmits.</summary>
+    public static IResult Blocked(IReadOnlyList<AuditFinding> findings, string settlementKey) =>
+        (Problems.Problems.Rejection(new Rejection(RejectionCode.AuditBlocked, AuditEngine.BlockedDetail(findings)), settlementKey) with
+        {
+            Extensions = new Dictionary<string, object?> { ["audit"] = findings.Select(AuditFindingDto.From).ToList() },
+        }).ToResult();
+
     private static IResult Reused(Encounter encounter, string code, string holderRegion, string settlementKey) =>
         (Problems.Problems.Rejection(TraceCodes.Reused(encounter, code, holderRegion), settlementKey) with
         {
@@ -155,7 +168,7 @@ public sealed class SubmitSettlementFunction(
     /// 预结算: the split the home region would give now, computed by the reference home evaluator from the member
     /// registry read-only. Nothing is written (only the request's nonce, which every signed request spends).
     /// </summary>
-    private async Task<IResult> TrialAsync(SettlementRequest dto, RegionCode home, Reference.Hospital hospital, PricedEncounter priced, CancellationToken ct)
+    private async Task<IResult> TrialAsync(SettlementRequest dto, RegionCode home, Reference.Hospital hospital, PricedEncounter priced, IReadOnlyList<AuditFinding> gatewayFindings, CancellationToken ct)
     {
         var key = Keys.SettlementKey(hospital.Code, dto.HospitalSettlementId!);
         var referring = priced.Encounter.Referral is { Type: ReferralType.Upward, ReferringSettlementId: { } r } ? r : null;
@@ -168,7 +181,9 @@ public sealed class SubmitSettlementFunction(
                 Encounter = priced.Encounter with { Referral = priced.Encounter.Referral! with { ReferringDeductiblePaid = state.Referring is { Status: AppliedStatus.Applied } m ? m.DeductiblePaid : null } },
             };
             var result = PolicyEngine.Evaluate(packs.Get(home, priced.Encounter.ServiceDate), withReferral, state.Profile, state.Accumulators);
-            var outcome = SettlementOutcomeDto.From(result);
+            var homeFindings = AuditEngine.AtHome((audit ?? AuditRuleSet.Default).For(hospital.Region, priced.Encounter.ServiceDate), priced.Encounter, state.Profile, state.History);
+            if (homeFindings.Any(f => f.Blocks)) return Blocked([.. gatewayFindings, .. homeFindings], key);
+            var outcome = SettlementOutcomeDto.From(result).WithAudit([.. gatewayFindings, .. homeFindings]);
             return SettlementWaiter.Json(new
             {
                 trial = true,
@@ -183,6 +198,7 @@ public sealed class SubmitSettlementFunction(
                 packVersion = outcome.PackVersion,
                 catalogVersion = outcome.CatalogVersion,
                 explanation = outcome.Explanation,
+                audit = outcome.Audit,
             });
         }
         catch (RejectedException e)

@@ -22,7 +22,8 @@ public sealed record TransitionOutcome(SettlementRecord Record, Decision Decisio
 /// through the messaging port (<see cref="Dispatcher.NotifyAsync"/>).
 /// </summary>
 public sealed class SettlementTransitions(SettlementStore settlements, SettlementPostings postings, Dispatcher dispatcher, SettlementSignals signals,
-    ClaimCheck claims, LifecyclePolicy policy, TimeProvider clock, ILogger<SettlementTransitions> log, TraceCodeStore? codes = null)
+    ClaimCheck claims, LifecyclePolicy policy, TimeProvider clock, ILogger<SettlementTransitions> log, TraceCodeStore? codes = null,
+    ReviewStore? reviews = null)
 {
     public LifecyclePolicy Policy => policy;
 
@@ -84,9 +85,13 @@ public sealed class SettlementTransitions(SettlementStore settlements, Settlemen
                     break;
                 case Work.Post p:
                     await postings.PostAsync(s, p.Entry, ct).ConfigureAwait(false);
+                    // A flagged settlement is listed for its home region's review with its posting (repaired with it, idempotent).
+                    if (p.Entry == Posting.Journal && s.Status == SettlementStatus.Completed && reviews is not null && Clearing.Reviews.ItemFor(s) is { } item)
+                        await reviews.ListAsync(item, ct).ConfigureAwait(false);
                     break;
                 case Work.RepairPostings:
                     if (await postings.RepairAsync(s, ct).ConfigureAwait(false)) log.LogWarning("The posting of {Settlement} was repaired by the sweep.", s.SettlementId);
+                    if (s.Status == SettlementStatus.Completed && reviews is not null && Clearing.Reviews.ItemFor(s) is { } listed) await reviews.ListAsync(listed, ct).ConfigureAwait(false);
                     break;
                 case Work.DiscardPosting:
                     // Only what this decision posted (or, repairing, what the state it read implies) clears the marker.

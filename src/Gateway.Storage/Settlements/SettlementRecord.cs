@@ -38,6 +38,8 @@ public sealed record SettlementRecord
     public string? CreatedWith { get; init; }
     /// <summary>The traceability codes (追溯码, spec §10.1) its drug and material lines carry, in bill order: held while it is live.</summary>
     public IReadOnlyList<string> TraceCodes { get; init; } = [];
+    /// <summary>Audit rules with outcome flag that fired at intake (JSON list of AuditFindingDto; spec §10.2), null when none did.</summary>
+    public string? AuditFlags { get; init; }
     public ETag ETag { get; init; }
 }
 

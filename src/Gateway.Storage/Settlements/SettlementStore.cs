@@ -497,6 +497,7 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
         LargeText.Write(e, "RequestMessage", r.RequestMessage);
         LargeText.Write(e, "Outcome", r.Outcome);
         if (r.TraceCodes.Count > 0) LargeText.Write(e, "TraceCodes", string.Join(',', r.TraceCodes));
+        LargeText.Write(e, "AuditFlags", r.AuditFlags);
         return e;
     }
 
@@ -527,6 +528,7 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
         DispatchCount = e.GetInt32("DispatchCount") ?? 0,
         CreatedWith = e.GetString("CreatedWith"),
         TraceCodes = LargeText.Read(e, "TraceCodes") is { Length: > 0 } codes ? codes.Split(',') : [],
+        AuditFlags = LargeText.Read(e, "AuditFlags"),
         ETag = e.ETag,
     };
 
