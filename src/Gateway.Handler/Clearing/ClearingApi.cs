@@ -336,7 +336,7 @@ public static class ClearingApi
 
     private static object EntryJson(JournalEntry e, DateTimeOffset? postedAt) => new
     {
-        settlementId = e.SettlementKey, sequence = e.Sequence, reversal = e.IsReversal, period = e.Period.ToString(), hospital = e.HospitalCode, postedAt,
+        settlementId = e.SettlementKey, sequence = e.Sequence, reversal = e.IsReversal, adjustment = e.IsAdjustment, period = e.Period.ToString(), hospital = e.HospitalCode, postedAt,
         home = e.Home.Value, treatment = e.Treatment.Value, funds = FundsJson(e.Funds),
         lines = e.Lines.Select(l => new { account = l.Account, debit = l.Debit, credit = l.Credit }),
     };
