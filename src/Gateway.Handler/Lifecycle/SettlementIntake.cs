@@ -109,7 +109,8 @@ public sealed class SettlementIntake(SettlementStore settlements, SettlementTran
     /// <summary>Holds every code for the attempt, in order; the first one held by another live settlement is returned (null: all held).</summary>
     private async Task<TraceHold?> HoldAllAsync(SettlementRecord record, SettlementStore.HoldAttempt attempt, DateTimeOffset now, CancellationToken ct)
     {
-        foreach (var code in record.TraceCodes)
+        // In one order for everyone (ordinal): two bills sharing codes race for the same first code, so one of them holds them all.
+        foreach (var code in record.TraceCodes.Order(StringComparer.Ordinal))
         {
             var mine = new TraceHold(code, record.SettlementId, attempt.Token, record.RequestHash, record.TreatmentRegion, now);
             for (var race = 0; ; race++)
