@@ -39,7 +39,7 @@ public sealed class Reviews(ReviewStore reviews, LedgerStore ledger, SettlementS
     public static List<AuditFindingDto> Flags(SettlementRecord s)
     {
         var list = s.AuditFlags is null ? [] : GatewayJson.Deserialize<List<AuditFindingDto>>(s.AuditFlags);
-        if (s.Outcome is not null && GatewayJson.Deserialize<SettlementOutcomeDto>(s.Outcome).Audit is { } home) list.AddRange(home);
+        if (s.Outcome is not null) list.AddRange(GatewayJson.Deserialize<SettlementOutcomeDto>(s.Outcome).AuditFlags());
         return list;
     }
 

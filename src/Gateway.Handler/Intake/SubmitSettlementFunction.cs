@@ -198,7 +198,7 @@ public sealed class SubmitSettlementFunction(
                 packVersion = outcome.PackVersion,
                 catalogVersion = outcome.CatalogVersion,
                 explanation = outcome.Explanation,
-                audit = outcome.Audit,
+                audit = outcome.AuditFlags() is { Count: > 0 } flags ? flags : null,
             });
         }
         catch (RejectedException e)
