@@ -23,7 +23,8 @@ var faultSeed = int.TryParse(builder.Configuration["FaultInjectionSeed"], out va
 var faultRate = double.TryParse(builder.Configuration["FaultInjectionRate"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var fr) ? fr : 0;
 var faults = faultSeed is { } seed && faultRate > 0 ? new FaultInjectionPolicy(seed, faultRate) : null;
 if (faults is not null) Console.Error.WriteLine($"FAULT INJECTION ON: seed {faultSeed}, rate {faultRate} per storage write");
-services.AddSingleton(new GatewayStorage(settings.StorageConnection, faults: faults));
+services.AddSingleton(new GatewayStorage(settings.StorageConnection, faults: faults, retry: settings.StorageRetry));
+services.AddSingleton(sp => new IntakeAdmission(sp.GetRequiredService<GatewayStorage>().Pressure, settings.Shedding)); // 503 at the door while the store is slow
 services.AddSingleton(RulePackSet.Default);
 services.AddSingleton(AuditRuleSet.Default);
 services.AddSingleton(CatalogRegistry.Load(Path.Combine(settings.DataDirectory, "catalogs")));
@@ -109,6 +110,10 @@ app.Use(async (context, next) =>
     }
 });
 
+// Admission control: a hospital write is refused with 503 + Retry-After while the store is under pressure (issue 21).
+var admission = app.Services.GetRequiredService<IntakeAdmission>();
+app.Use((context, next) => admission.InvokeAsync(context, () => next(context)));
+
 app.UseClearingIdentity();
 
 // Forwarded HTTP functions (enableForwardingHttpRequest): the host passes the request at its own path.
@@ -117,7 +122,11 @@ app.UseClearingIdentity();
 app.MapGet("/api/v1/health", async (HealthProbe probe, CancellationToken ct) =>
     await probe.IsUpAsync(ct) ? Results.Json(new { status = "up" }) : Results.Json(new { status = "down" }, statusCode: 503));
 // Diagnostics for operators (a clearing-staff credential): the storage round-trips this instance has made (the load harness reads them).
-app.MapGet("/api/v1/diagnostics", (GatewayStorage s) => Results.Json(new { storageRoundTrips = s.Counter.Count, storageRoundTripsByOperation = s.Counter.ByOperation }))
+app.MapGet("/api/v1/diagnostics", (GatewayStorage s, IntakeAdmission a) => Results.Json(new
+    {
+        storageRoundTrips = s.Counter.Count, storageRoundTripsByOperation = s.Counter.ByOperation,
+        storageInFlight = s.Pressure.Read().InFlight, storageLatencyMilliseconds = Math.Round(s.Pressure.Read().LatencyMilliseconds, 1), intakeShed = a.Shed,
+    }))
     .RequireAuthorization(ClearingPolicies.Read);
 app.MapPost("/api/v1/settlements", (HttpRequest r, SubmitSettlementFunction f, CancellationToken ct) => f.HandleAsync(r, ct));
 app.MapGet("/api/v1/settlements", (HttpRequest r, ListSettlementsFunction f, CancellationToken ct) => f.HandleAsync(r, ct));

@@ -36,6 +36,11 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         ["ClearingSignInMaxFailuresPerAddress"] = "defaults to 20 failed sign-ins per client address in the window (Local identity only)",
         ["ClearingSignInWindowSeconds"] = "defaults to 300 s, the sliding window of the sign-in limits (tests lower it)",
         ["ClearingVerificationCacheSeconds"] = "defaults to 60 s, how long a verified Basic credential is remembered",
+        ["IntakeMaxStorageInFlight"] = "defaults to 256 table requests in flight, above which intake sheds new hospital writes with 503 (Hosting/IntakeAdmission)",
+        ["IntakeSlowStoreMilliseconds"] = "defaults to 2,000 ms average table latency, above which intake sheds new hospital writes with 503",
+        ["IntakeShedAfterFailureSeconds"] = "defaults to 5 s: how long after an unanswered table request intake sheds new hospital writes",
+        ["StorageNetworkTimeoutSeconds"] = "defaults to 5 s, the SDK's per-try timeout for table requests",
+        ["StorageMaxRetries"] = "defaults to 3 SDK retries per table request (≤ ~20 s in all with the 5 s timeout)",
     };
 
     /// <summary>Settings of the reliability harness: read by the handler, never to be set in an Azure environment.</summary>

@@ -14,6 +14,7 @@ public sealed class StorageDownTests
     {
         await using var gateway = await GatewayFixture.StartAsync();
         var hospital = gateway.Hospital("H440300001");
+        hospital.RetryShedWrites = false; // this test looks at the refusals themselves
         using (var ok = await hospital.SubmitAsync(Requests.SpecA(Requests.NewId("up")), 15))
             Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
 
@@ -24,5 +25,14 @@ public sealed class StorageDownTests
         Assert.True(r.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)r.StatusCode}: {text}");
         Assert.Equal("service-unavailable", (await Requests.ProblemAsync(r)).Type); // problem+json, no stack trace
         Assert.NotNull(r.Headers.RetryAfter);
+
+        // The store just failed to answer: the next write is refused at the door (admission control) instead of being
+        // handed to the SDK's retries, and says so; nothing of it is recorded.
+        using var shed = await hospital.SubmitAsync(Requests.SpecA(Requests.NewId("shed")), 0);
+        var (status, type, body) = await Requests.ProblemAsync(shed);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("service-unavailable", type);
+        Assert.Contains("refused until it catches up", (string)body["detail"]!, StringComparison.Ordinal);
+        Assert.True(shed.Headers.RetryAfter?.Delta is { } wait && wait >= TimeSpan.FromSeconds(1) && wait <= TimeSpan.FromSeconds(30), $"Retry-After {shed.Headers.RetryAfter}");
     }
 }

@@ -109,6 +109,13 @@ public sealed class HospitalClient(HttpClient http, string hospitalCode, string 
 {
     public string Code => hospitalCode;
 
+    /// <summary>
+    /// Retry a write refused at the door by admission control (503 with Retry-After, "refused until it catches up") as an
+    /// integrator's client does: signed afresh, after the wait it was given, a few times. Only for requests signed here
+    /// (no explicit nonce or time). Off for a test that wants to see the refusal itself.
+    /// </summary>
+    public bool RetryShedWrites { get; set; } = true;
+
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, string? body = null, int? waitSeconds = null,
         string? nonce = null, DateTimeOffset? at = null, string? keyId = null, string? signAsSecret = null, string contentType = "application/json", string? signPath = null)
     {
@@ -119,6 +126,21 @@ public sealed class HospitalClient(HttpClient http, string hospitalCode, string 
     /// <summary>The bytes as given (any encoding), signed over the path as sent (or <paramref name="signPath"/>); chunked leaves Content-Length out.</summary>
     public async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string pathAndQuery, byte[]? body, string contentType, bool chunked = false, int? waitSeconds = null,
         string? nonce = null, DateTimeOffset? at = null, string? keyId = null, string? signAsSecret = null, string? signPath = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await SendOnceAsync(method, pathAndQuery, body, contentType, chunked, waitSeconds, nonce, at, keyId, signAsSecret, signPath);
+            if (!RetryShedWrites || nonce is not null || at is not null || attempt > 4 || (int)response.StatusCode != 503
+                || response.Headers.RetryAfter?.Delta is not { } wait) return response;
+            await response.Content.LoadIntoBufferAsync();
+            if (!(await response.Content.ReadAsStringAsync()).Contains("refused until it catches up", StringComparison.Ordinal)) return response;
+            response.Dispose();
+            await Task.Delay(wait < TimeSpan.FromSeconds(5) ? wait : TimeSpan.FromSeconds(5));
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpMethod method, string pathAndQuery, byte[]? body, string contentType, bool chunked, int? waitSeconds,
+        string? nonce, DateTimeOffset? at, string? keyId, string? signAsSecret, string? signPath)
     {
         var bytes = body ?? [];
         // As written: no client-side canonicalisation of the path (an attacker's %73 stays %73).

@@ -37,13 +37,50 @@ public static class LoadCommand
         var storage = new Option<string?>("--storage") { Description = "The gateway's storage connection (default: written by ./gateway up to .tools/run/connection)." };
         var keys = new Option<string>("--keys") { Description = "Demo keys file.", DefaultValueFactory = _ => "data/demo/keys.json" };
         var members = new Option<int>("--members") { Description = "Register this many synthetic members first (spread over the four regions) so settlements do not all hit the nine demo members; 0 = demo members only.", DefaultValueFactory = _ => 2000 };
+        var duration = new Option<string?>("--duration") { Description = "Open loop for this long (e.g. 2h, 30m, 900s): --settlements becomes rate × duration. Needs --rate." };
+        var reportEvery = new Option<string?>("--report-every") { Description = "A report line per block: a time (10m, the default with --duration) or a count of settlements (10000, the default otherwise)." };
+        var hostile = new Option<double>("--hostile-rate") { Description = "Also send this many hostile requests per second (bad signatures, malformed and oversize bodies, unknown members, cancels racing their submissions, callbacks to a host that does not answer); each must be answered 4xx (or, for the racing cancel, 409/202), never 5xx.", DefaultValueFactory = _ => 0 };
         var rate = new Option<double>("--rate") { Description = "Open loop: offer this many settlements per second in all, spread over the hospitals (at most --hospitals in flight); latency is measured from each request's scheduled start. 0 = closed loop: every hospital submits its next settlement as soon as the last one answered (saturation).", DefaultValueFactory = _ => 0 };
-        var command = new Command("load", "Bounded load run against the local gateway, with the storage baseline and the ledger verification.") { url, hospitals, settlements, limit, storage, keys, members, rate };
-        command.SetAction(async (parse, ct) => await RunAsync(parse.GetValue(url)!, Math.Clamp(parse.GetValue(hospitals), 1, 512), Math.Clamp(parse.GetValue(settlements), 1, 100_000),
-            TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(limit), 10, 3600)), parse.GetValue(storage), parse.GetValue(keys)!, Math.Clamp(parse.GetValue(members), 0, 100_000),
-            Math.Clamp(parse.GetValue(rate), 0, 10_000), ct));
+        var command = new Command("load", "Bounded load run against the local gateway, with the storage baseline and the ledger verification.")
+            { url, hospitals, settlements, limit, storage, keys, members, rate, duration, reportEvery, hostile };
+        command.SetAction(async (parse, ct) =>
+        {
+            var offered = Math.Clamp(parse.GetValue(rate), 0, 10_000);
+            var count = Math.Clamp(parse.GetValue(settlements), 1, 100_000);
+            var timeLimit = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(limit), 10, 3600));
+            LoadBlock? block = null;
+            if (parse.GetValue(duration) is { } d)
+            {
+                if (offered <= 0 || ParseSpan(d) is not { } span || span > TimeSpan.FromHours(24)) { Console.Error.WriteLine("--duration needs --rate and a time ≤ 24h (2h, 30m, 900s)."); return 2; }
+                count = (int)Math.Min(5_000_000, Math.Ceiling(offered * span.TotalSeconds));
+                timeLimit = span + TimeSpan.FromMinutes(2);
+                block = new LoadBlock(ParseSpan("10m"), null);
+            }
+            if (parse.GetValue(reportEvery) is { } every)
+            {
+                block = ParseSpan(every) is { } t ? new LoadBlock(t, null)
+                    : int.TryParse(every, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? new LoadBlock(null, n)
+                    : null;
+                if (block is null) { Console.Error.WriteLine("--report-every is a time (10m) or a count (10000)."); return 2; }
+            }
+            block ??= count > 10_000 ? new LoadBlock(null, 10_000) : null;
+            return await RunAsync(parse.GetValue(url)!, Math.Clamp(parse.GetValue(hospitals), 1, 512), count, timeLimit, parse.GetValue(storage), parse.GetValue(keys)!,
+                Math.Clamp(parse.GetValue(members), 0, 100_000), offered, block, Math.Clamp(parse.GetValue(hostile), 0, 100), ct);
+        });
         return command;
     }
+
+    /// <summary>How the run is cut into report blocks: every <c>Every</c> of wall time, or every <c>Count</c> settlements.</summary>
+    
+
+    private static TimeSpan? ParseSpan(string s)
+    {
+        if (s.Length < 2 || !double.TryParse(s.AsSpan(0, s.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v <= 0) return null;
+        return s[^1] switch { 'h' => TimeSpan.FromHours(v), 'm' => TimeSpan.FromMinutes(v), 's' => TimeSpan.FromSeconds(v), _ => null };
+    }
+
+    /// <summary>How many times one settlement is sent again after admission control shed it.</summary>
+    private const int MaxShedRetries = 8;
 
     /// <summary>The four seed regions, in the order synthetic members are spread over them (member i is of region i % 4).</summary>
     private static readonly string[] Regions = ["440300", "441900", "511300", "350200"];
@@ -67,7 +104,8 @@ public static class LoadCommand
         });
     }
 
-    private static async Task<int> RunAsync(string url, int hospitals, int count, TimeSpan limit, string? storage, string keysFile, int syntheticMembers, double rate, CancellationToken ct)
+    private static async Task<int> RunAsync(string url, int hospitals, int count, TimeSpan limit, string? storage, string keysFile, int syntheticMembers, double rate,
+        LoadBlock? block, double hostileRate, CancellationToken ct)
     {
         var baseUri = new Uri(url);
         if (!baseUri.IsLoopback) { Console.Error.WriteLine("load runs against a loopback gateway only."); return 2; }
@@ -79,8 +117,10 @@ public static class LoadCommand
         if (syntheticMembers > 0) await RegisterMembersAsync(storage!, syntheticMembers, ct);
         var before = await RoundTripsAsync(http, ct);
         var latencies = new ConcurrentBag<double>();
+        var blocks = new BlockReporter(block);
         var errors = new ConcurrentDictionary<string, int>();
         var done = 0;
+        var shedRetries = 0;
         var run = $"L{TimeProvider.System.GetUtcNow().UtcDateTime:HHmmss}";
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stop.CancelAfter(limit);
@@ -102,25 +142,45 @@ public static class LoadCommand
             var bytes = Encoding.UTF8.GetBytes(body);
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/settlements") { Content = new ByteArrayContent(bytes) };
-                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-                foreach (var (n, v) in RequestSigning.Headers("k-" + hospital, secrets["k-" + hospital], "POST", "/api/v1/settlements", bytes, TimeProvider.System.GetUtcNow()))
-                    request.Headers.TryAddWithoutValidation(n, v);
-                request.Headers.TryAddWithoutValidation("Prefer", "wait=20");
-                using var response = await http.SendAsync(request, stop.Token);
-                if ((int)response.StatusCode == 201) latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                else
+                // A write shed at the door (503 + Retry-After, nothing recorded) is retried as an integrator's client
+                // does: the same body (the same settlement id), signed afresh, after the wait it was given.
+                for (var attempt = 0; ; attempt++)
                 {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/settlements") { Content = new ByteArrayContent(bytes) };
+                    request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                    foreach (var (n, v) in RequestSigning.Headers("k-" + hospital, secrets["k-" + hospital], "POST", "/api/v1/settlements", bytes, TimeProvider.System.GetUtcNow()))
+                        request.Headers.TryAddWithoutValidation(n, v);
+                    request.Headers.TryAddWithoutValidation("Prefer", "wait=20");
+                    using var response = await http.SendAsync(request, stop.Token);
+                    var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    if ((int)response.StatusCode == 201)
+                    {
+                        blocks.Record(201, ms);
+                        latencies.Add(ms);
+                        break;
+                    }
                     var text = await response.Content.ReadAsStringAsync(stop.Token);
+                    if ((int)response.StatusCode == 503 && response.Headers.RetryAfter?.Delta is { } wait && attempt < MaxShedRetries
+                        && text.Contains("refused until it catches up", StringComparison.Ordinal))
+                    {
+                        Interlocked.Increment(ref shedRetries);
+                        blocks.RecordShed();
+                        await Task.Delay(wait < TimeSpan.FromSeconds(10) ? wait : TimeSpan.FromSeconds(10), stop.Token);
+                        continue;
+                    }
+                    blocks.Record((int)response.StatusCode, ms);
                     var type = response.Content.Headers.ContentType?.MediaType == "application/problem+json" ? (string?)JObject.Parse(text)["type"] : null;
                     errors.AddOrUpdate($"{(int)response.StatusCode} {type?.Replace("https://gateway.example.org/problems/", "", StringComparison.Ordinal)}", 1, (_, n) => n + 1);
+                    break;
                 }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
                 errors.AddOrUpdate(e.GetType().Name, 1, (_, n) => n + 1);
+                blocks.Record(0, 0);
             }
             Interlocked.Increment(ref done);
+            blocks.MaybeReport();
         }
 
         async Task Worker(int worker)
@@ -155,10 +215,16 @@ public static class LoadCommand
             await Task.WhenAll(running);
         }
 
-        var interactive = !Console.IsOutputRedirected;
+        var interactive = !Console.IsOutputRedirected && block is null;
         var workers = rate > 0
             ? [Task.Run(OpenLoop, CancellationToken.None)]
             : Enumerable.Range(0, hospitals).Select(w => Task.Run(() => Worker(w), CancellationToken.None)).ToArray();
+        var hostileRun = hostileRate > 0
+            ? Task.Run(() => HostileLoad.RunAsync(http, secrets, template, run, hostileRate, workers, stop.Token), CancellationToken.None)
+            : Task.FromResult(new HostileLoad.Result(0, 0, new Dictionary<string, int>()));
+        var ticker = block?.Every is not null
+            ? Task.Run(async () => { while (!Task.WhenAll(workers).IsCompleted) { await Task.Delay(1000, CancellationToken.None); blocks.MaybeReport(); } }, CancellationToken.None)
+            : Task.CompletedTask;
         if (interactive)
         {
             await AnsiConsole.Progress().StartAsync(async ctx =>
@@ -169,6 +235,9 @@ public static class LoadCommand
             });
         }
         await Task.WhenAll(workers);
+        await ticker;
+        blocks.Report(final: true);
+        var hostileResult = await hostileRun;
         var elapsed = clock.Elapsed;
         var after = await RoundTripsAsync(http, ct);
         var ok = latencies.Count;
@@ -191,7 +260,13 @@ public static class LoadCommand
             table.AddRow("raw Azurite: same table round-trips + 2 queue hops (settlement-equivalents/s)", b.ToString("0.0", CultureInfo.InvariantCulture));
             table.AddRow("gateway / storage-bound limit", (throughput / b).ToString("0.00", CultureInfo.InvariantCulture));
         }
+        table.AddRow("writes shed at the door (503 + Retry-After) and sent again", shedRetries.ToString(CultureInfo.InvariantCulture));
         foreach (var (k, v) in errors.OrderByDescending(e => e.Value)) table.AddRow("error: " + Markup.Escape(k), v.ToString(CultureInfo.InvariantCulture));
+        if (hostileRate > 0)
+        {
+            table.AddRow("hostile requests sent / answered as expected", $"{hostileResult.Sent} / {hostileResult.Expected}");
+            foreach (var (k, v) in hostileResult.Unexpected.OrderByDescending(e => e.Value)) table.AddRow("hostile, unexpected: " + Markup.Escape(k), v.ToString(CultureInfo.InvariantCulture));
+        }
         AnsiConsole.Write(table);
 
         if (storage is not null)
@@ -201,7 +276,7 @@ public static class LoadCommand
             foreach (var r in results) Console.WriteLine($"verify: {(r.Holds ? "holds" : "VIOLATED")}: {r.Name} ({r.Checked} checked){(r.Holds ? "" : ": " + string.Join("; ", r.Violations))}");
             if (results.Any(r => !r.Holds)) return 1;
         }
-        return errors.IsEmpty ? 0 : 1;
+        return errors.IsEmpty && hostileResult.Unexpected.Count == 0 ? 0 : 1;
     }
 
     /// <summary>The handler's storage round-trips so far, from its diagnostics (the demo reader's credential: load runs target ./gateway up).</summary>

@@ -25,15 +25,19 @@ public sealed class GatewayStorage
 
     public static readonly string[] AllTables = [SettlementsTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable, FilingsTable, TraceCodesTable, ReviewsTable];
 
-    public GatewayStorage(string connectionString, StorageRoundTripCounter? counter = null, FaultInjectionPolicy? faults = null)
+    public GatewayStorage(string connectionString, StorageRoundTripCounter? counter = null, FaultInjectionPolicy? faults = null, StorageRetry? retry = null,
+        StoragePressure? pressure = null)
     {
         Counter = counter ?? new StorageRoundTripCounter();
+        Pressure = pressure ?? new StoragePressure();
         var options = new TableClientOptions();
         options.AddPolicy(Counter, HttpPipelinePosition.PerRetry);
+        options.AddPolicy(Pressure, HttpPipelinePosition.PerRetry);
         if (faults is not null) options.AddPolicy(faults, HttpPipelinePosition.PerCall);
-        options.Retry.MaxRetries = 3;
+        retry ??= StorageRetry.Default;
+        options.Retry.MaxRetries = retry.MaxRetries;
         options.Retry.Delay = TimeSpan.FromMilliseconds(100);
-        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        options.Retry.NetworkTimeout = retry.NetworkTimeout;
         Service = new TableServiceClient(connectionString, options);
     }
 
@@ -59,6 +63,9 @@ public sealed class GatewayStorage
         new(new InMemory.InMemoryTableServiceClient(store, counter, faults));
 
     public StorageRoundTripCounter Counter { get; }
+
+    /// <summary>How hard the store is pressed (in flight, latency, last failure): what intake admission reads. Idle for the in-memory backends.</summary>
+    public StoragePressure Pressure { get; } = new();
 
     public TableServiceClient Service { get; }
 
