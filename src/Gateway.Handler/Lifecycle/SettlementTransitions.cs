@@ -97,7 +97,7 @@ public sealed class SettlementTransitions(SettlementStore settlements, Settlemen
                     // Only what this decision posted (or, repairing, what the state it read implies) clears the marker.
                     var upTo = decision.After.Any(w => w is Work.Post { Entry: Posting.Reversal }) || (decision.After.Any(w => w is Work.RepairPostings) && s.Status == SettlementStatus.Cancelled)
                         ? Posting.Reversal : Posting.Journal;
-                    await settlements.CompletePostingAsync(s.HospitalCode, s.HospitalSettlementId, upTo, ct).ConfigureAwait(false);
+                    await settlements.CompletePostingAsync(s.HospitalCode, s.HospitalSettlementId, upTo, ct, s.PostMarkerETag).ConfigureAwait(false);
                     break;
                 case Work.ReleaseCodes when codes is not null:
                     await SettlementIntake.ReleaseAsync(codes, s, ct).ConfigureAwait(false);

@@ -41,6 +41,8 @@ public sealed record SettlementRecord
     /// <summary>Audit rules with outcome flag that fired at intake (JSON list of AuditFindingDto; spec §10.2), null when none did.</summary>
     public string? AuditFlags { get; init; }
     public ETag ETag { get; init; }
+    /// <summary>Not stored: the ETag of the <c>~post|</c> marker the transition that returned this record wrote (its discard is then one conditional delete).</summary>
+    public ETag? PostMarkerETag { get; init; }
 }
 
 public static class SettlementRecordLifecycle

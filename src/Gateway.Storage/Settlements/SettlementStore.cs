@@ -170,6 +170,7 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
             {
                 var extra = work is null ? [] : RowsOwed(next, work);
                 ETag etag;
+                ETag? postMarker = null;
                 if (extra.Count == 0 && !leavesPending)
                 {
                     var response = await _table.UpdateEntityAsync(ToEntity(next), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
@@ -182,8 +183,10 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
                     if (leavesPending) actions.Add(new(TableTransactionActionType.Delete, new TableEntity(hospitalCode, WaitPrefix + hospitalSettlementId), ETag.All));
                     var response = await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
                     etag = response.Value[0].Headers.ETag ?? default;
+                    var post = actions.FindIndex(a => a.Entity.RowKey == PostPrefix + hospitalSettlementId);
+                    if (post > 0 && response.Value.Count > post) postMarker = response.Value[post].Headers.ETag;
                 }
-                var written = next with { ETag = etag };
+                var written = next with { ETag = etag, PostMarkerETag = postMarker };
                 _recent.Remember(written);
                 return written;
             }
@@ -286,8 +289,15 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
     /// The postings up to <paramref name="upTo"/> are made: removes the <c>~post|</c> marker unless it now owes a later entry (a
     /// cancel's reversal owed after the journal's posting began must survive the journal's discard). Conditional on what it read.
     /// </summary>
-    public async Task CompletePostingAsync(string hospitalCode, string hospitalSettlementId, Posting upTo, CancellationToken ct)
+    public async Task CompletePostingAsync(string hospitalCode, string hospitalSettlementId, Posting upTo, CancellationToken ct, ETag? written = null)
     {
+        // The marker as this transition wrote it (its ETag from the transaction): one conditional delete; changed since means it
+        // owes a later entry now (or is gone), and stays.
+        if (written is { } mine)
+        {
+            await DeleteIfUnchangedAsync(hospitalCode, PostPrefix + hospitalSettlementId, mine, ct).ConfigureAwait(false);
+            return;
+        }
         for (var i = 0; i < 20; i++)
         {
             var r = await _table.GetEntityIfExistsAsync<TableEntity>(hospitalCode, PostPrefix + hospitalSettlementId, cancellationToken: ct).ConfigureAwait(false);
