@@ -451,9 +451,11 @@ public sealed class SimWorld
     private Task SweepAsync(SimProcess process)
     {
         var started = Clock.GetUtcNow();
-        Begin(process, "sweep", () => process.Sweep.SweepAsync(CancellationToken.None), error =>
+        Gateway.Handler.Replies.SweepReport? report = null;
+        Begin(process, "sweep", async () => report = await process.Sweep.SweepAsync(CancellationToken.None).ConfigureAwait(false), error =>
         {
-            if (error is null && (_lastCleanSweep is null || started > _lastCleanSweep)) _lastCleanSweep = started;
+            // A clean sweep ran to its end with every piece of owed work done (an item that met an error waits for the next one).
+            if (error is null && report is { Errors: 0 } && (_lastCleanSweep is null || started > _lastCleanSweep)) _lastCleanSweep = started;
         });
         return Task.CompletedTask;
     }
