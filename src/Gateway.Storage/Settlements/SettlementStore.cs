@@ -44,14 +44,19 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
     /// <summary>Spends a nonce (insert-only; the row sits in the hospital's partition). False: it was used before.</summary>
     public async Task<bool> SpendNonceAsync(string hospitalCode, NonceUse nonce, CancellationToken ct)
     {
+        // This call's own mark: an SDK retry of an insert that committed (its answer lost) meets its own row, not a replay.
+        var mark = Guid.NewGuid().ToString("N");
+        var row = NonceEntity(hospitalCode, nonce);
+        row["Mark"] = mark;
         try
         {
-            await _table.AddEntityAsync(NonceEntity(hospitalCode, nonce), ct).ConfigureAwait(false);
+            await _table.AddEntityAsync(row, ct).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return false;
+            var stored = await _table.GetEntityIfExistsAsync<TableEntity>(hospitalCode, row.RowKey, cancellationToken: ct).ConfigureAwait(false);
+            return stored.HasValue && stored.Value!.GetString("Mark") == mark;
         }
     }
 
