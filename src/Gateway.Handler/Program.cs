@@ -33,9 +33,13 @@ if (faults is not null) Console.Error.WriteLine($"FAULT INJECTION ON: seed {opti
 services.AddSingleton(new GatewayStorage(settings.StorageConnection, faults: faults, retry: settings.StorageRetry));
 services.AddSingleton(sp => new IntakeAdmission(sp.GetRequiredService<GatewayStorage>().Pressure, settings.Shedding)); // 503 at the door while the store is slow
 services.AddSingleton(RulePackSet.Default);
+services.AddSingleton(AuditRuleSet.Default);
 services.AddSingleton(CatalogRegistry.Load(Path.Combine(settings.DataDirectory, "catalogs")));
 services.AddSingleton(HospitalRegistry.Load(settings.DataDirectory, builder.Configuration, settings.Demo));
 services.AddSingleton<SettlementStore>();
+services.AddSingleton<TraceCodeStore>();
+services.AddSingleton<ReviewStore>();
+services.AddSingleton<Gateway.Handler.Clearing.Reviews>();
 services.AddSingleton<MemberStore>();
 services.AddSingleton<SettlementSignals>();
 services.AddSingleton<SettlementWaiter>();

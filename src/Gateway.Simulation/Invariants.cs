@@ -58,6 +58,7 @@ public static partial class Invariants
                 violations.Add($"pending past its timeout: {s.SettlementId} submitted {s.SubmittedAt:O}, still pending after the sweep of {swept:O}");
             if (strict && s.Status == SettlementStatus.Pending) violations.Add($"still pending at the end: {s.SettlementId}");
         }
+        await CheckTraceCodesAsync(storage, statuses, owed, strict, violations, ct).ConfigureAwait(false);
         if (!strict) return violations;
 
         foreach (var o in owed) violations.Add($"still owed at the end: {o}");
@@ -78,5 +79,38 @@ public static partial class Invariants
                 violations.Add($"home and gateway disagree: {id} is {s.Status.Name()} at the gateway but {marker.Status} at home");
         }
         return violations;
+    }
+
+    /// <summary>
+    /// Traceability codes (spec §10.1): no code is carried by two live (pending or completed) settlements; every live settlement
+    /// holds each of its codes; a settlement that left live holds none, except while its release is owed (<c>~rels|</c>). At the
+    /// end, every hold's holder is recorded with the request that holds it and live.
+    /// </summary>
+    private static async Task CheckTraceCodesAsync(GatewayStorage storage, Dictionary<string, SettlementRecord> statuses, HashSet<string> owed, bool strict,
+        List<string> violations, CancellationToken ct)
+    {
+        var holds = new Dictionary<string, TraceHold>(StringComparer.Ordinal);
+        await foreach (var h in new TraceCodeStore(storage).AllAsync(ct).ConfigureAwait(false)) holds[h.Code] = h;
+        var carriers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var s in statuses.Values.OrderBy(s => s.SettlementId, StringComparer.Ordinal))
+        {
+            if (s.Status is not (SettlementStatus.Pending or SettlementStatus.Completed)) continue;
+            foreach (var code in s.TraceCodes)
+            {
+                if (carriers.TryGetValue(code, out var other)) violations.Add($"trace codes: {code} is carried by two live settlements, {other} and {s.SettlementId}");
+                else carriers[code] = s.SettlementId;
+                if (holds.GetValueOrDefault(code) is not { } h || h.Holder != s.SettlementId)
+                    violations.Add($"trace codes: {code} of live settlement {s.SettlementId} is held by {holds.GetValueOrDefault(code)?.Holder ?? "nobody"}");
+            }
+        }
+        foreach (var h in holds.Values)
+        {
+            var holder = statuses.GetValueOrDefault(h.Holder);
+            if (holder is { Status: SettlementStatus.Rejected or SettlementStatus.Failed or SettlementStatus.Cancelled } && holder.RequestHash == h.RequestHash
+                && !owed.Contains(SettlementStore.ReleasePrefix + h.Holder))
+                violations.Add($"trace codes: {h.Code} is still held by {h.Holder}, {holder.Status.Name()}, with no release owed");
+            if (strict && (holder is null || holder.RequestHash != h.RequestHash || holder.Status is not (SettlementStatus.Pending or SettlementStatus.Completed)))
+                violations.Add($"trace codes: {h.Code} is held at the end by {h.Holder}, {holder?.Status.Name() ?? "never recorded"}");
+        }
     }
 }

@@ -27,6 +27,8 @@ public enum PlantedBug
     ForgetVoid = 8,
     /// <summary>Completing a settlement owes no posting (the sweep cannot repair a lost one).</summary>
     SkipPostingDebt = 16,
+    /// <summary>Leaving live (rejected, failed, cancelled) releases no traceability codes and owes no release.</summary>
+    ForgetRelease = 32,
 }
 
 /// <summary>
@@ -64,16 +66,17 @@ public sealed class SimProcess(string name, SimWorld world)
         var postings = new SettlementPostings(ledger, storage);
         var signals = new SettlementSignals();
         Dispatcher = new Dispatcher(world.Queues, claims, NullLogger<Dispatcher>.Instance);
-        Transitions = new SettlementTransitions(Settlements, postings, Dispatcher, signals, claims, world.Policy, clock, NullLogger<SettlementTransitions>.Instance)
+        var codes = new TraceCodeStore(storage);
+        Transitions = new SettlementTransitions(Settlements, postings, Dispatcher, signals, claims, world.Policy, clock, NullLogger<SettlementTransitions>.Instance, codes)
         {
             Decide = Planted(world.Bugs),
             PlantPostBeforeTransition = world.Bugs.HasFlag(PlantedBug.PostBeforeTransition),
         };
-        Intake = new SettlementIntake(Settlements, Transitions, clock);
+        Intake = new SettlementIntake(Settlements, Transitions, clock, codes) { NewToken = () => $"a{world.NextToken():D5}" };
         ApplyReply = new ApplyReplyFunction(Transitions, claims);
         var directory = NationalDirectory.Off();
         EvaluateHome = new EvaluateHomeFunction(members, RulePackSet.Default, directory, claims, clock, NullLogger<EvaluateHomeFunction>.Instance);
-        Sweep = new SweepSettlementsFunction(Settlements, Transitions, clock, world.Hospitals, Dispatcher, NullLogger<SweepSettlementsFunction>.Instance);
+        Sweep = new SweepSettlementsFunction(Settlements, Transitions, clock, world.Hospitals, Dispatcher, NullLogger<SweepSettlementsFunction>.Instance, Intake);
         ClosePeriod = new ClosePeriodFunction(ledger, clock);
         DeadLetters = new DeadLetterRecorder(Transitions, world.Settings, Dispatcher, claims, NullLogger<DeadLetterRecorder>.Instance);
     }
@@ -85,6 +88,8 @@ public sealed class SimProcess(string name, SimWorld world)
         var d = SettlementLifecycle.Decide(s, e, now, policy);
         if (bugs.HasFlag(PlantedBug.ForgetVoid))
             d = d with { WithTransition = d.WithTransition.Where(w => w is not Work.OweVoid).ToList(), After = d.After.Where(w => w is not (Work.SendVoid or Work.OweVoid)).ToList() };
+        if (bugs.HasFlag(PlantedBug.ForgetRelease))
+            d = d with { WithTransition = d.WithTransition.Where(w => w is not Work.OweRelease).ToList(), After = d.After.Where(w => w is not (Work.ReleaseCodes or Work.DiscardRelease)).ToList() };
         if (bugs.HasFlag(PlantedBug.SkipPostingDebt))
             d = d with { WithTransition = d.WithTransition.Where(w => w is not Work.OwePosting).ToList() };
         return d;

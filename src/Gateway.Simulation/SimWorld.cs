@@ -26,6 +26,9 @@ public sealed record SimOptions
 /// <summary>The outcome of one seed.</summary>
 public sealed record SimResult(int Seed, int Settlements, IReadOnlyList<string> Violations, string Trace, int Steps, int FaultsInjected, int FaultsDrawn, int Nondeterminism)
 {
+    /// <summary>Submissions answered trace-code-reused (a code was held by another live settlement).</summary>
+    public int TraceCodesReused { get; init; }
+
     public string TraceSha256 => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Trace)));
 }
 
@@ -47,7 +50,10 @@ public sealed class SimWorld
     private readonly List<Planned> _planned = [];
     private readonly Dictionary<string, string> _callbacksSeen = new(StringComparer.Ordinal);
     private readonly List<string> _violations = [];
-    private int _invocations, _nonces;
+    private int _invocations, _nonces, _tokens;
+
+    /// <summary>The next intake attempt's token (deterministic: the trace names hold rows by it).</summary>
+    public int NextToken() => ++_tokens;
     private DateTimeOffset? _lastCleanSweep;
 
     public SimWorld(int seed, SimOptions options, HashSet<int>? suppressed = null)
@@ -120,6 +126,8 @@ public sealed class SimWorld
         public bool WantsCancel { get; set; }
         public bool CancelAcknowledged { get; set; }
         public bool InFlight { get; set; }
+        /// <summary>Answered trace-code-reused: the hospital does not send it again.</summary>
+        public bool Reused { get; set; }
     }
 
     public async Task<SimResult> RunAsync(CancellationToken ct)
@@ -141,7 +149,10 @@ public sealed class SimWorld
         Scheduler.Armed = false;
         if (_violations.Count == 0) await DrainAsync(ct).ConfigureAwait(false);
         if (_violations.Count == 0) await CheckAsync(strict: true, ct).ConfigureAwait(false);
-        return new SimResult(Seed, _planned.Count, _violations, Scheduler.Trace, Scheduler.Steps, Scheduler.Injected.Count, Scheduler.FaultsDrawn, Scheduler.Nondeterminism);
+        return new SimResult(Seed, _planned.Count, _violations, Scheduler.Trace, Scheduler.Steps, Scheduler.Injected.Count, Scheduler.FaultsDrawn, Scheduler.Nondeterminism)
+        {
+            TraceCodesReused = _planned.Count(p => p.Reused),
+        };
     }
 
     private async Task SetUpAsync(CancellationToken ct)
@@ -270,13 +281,18 @@ public sealed class SimWorld
         // The hospital sends the same body every time; the gateway stamps each request with its own time.
         var record = Build(p);
         var nonce = new NonceUse(p.Hospital.KeyId, $"n{++_nonces:D5}", Clock.GetUtcNow());
-        (IntakeResult, SettlementRecord?) answer = default;
+        IntakeOutcome? answer = null;
         Begin(process, $"submit {p.Key}", async () => answer = await process.Intake.RecordAsync(record, nonce, CancellationToken.None).ConfigureAwait(false), error =>
         {
             p.InFlight = false;
             if (error is not null) return; // the hospital saw a failure (5xx / no answer): it retries the same body under a new nonce
-            var (result, stored) = answer;
+            var (result, stored) = answer!;
             if (result is IntakeResult.Created or IntakeResult.Existing) p.Acknowledged = true;
+            else if (result is IntakeResult.TraceCodeReused)
+            {
+                p.Acknowledged = p.Reused = true; // a 422: the hospital corrects the bill instead
+                p.WantsCancel = false;
+            }
             else Violation($"submit of {p.Key} answered {result} although the hospital sent this body once per nonce");
             _ = stored;
         });
@@ -313,6 +329,7 @@ public sealed class SimWorld
             RequestMessage = GatewayJson.Serialize(message),
             CallbackUrl = p.Hospital.CallbackHosts.Count > 0 ? $"https://{p.Hospital.CallbackHosts[0]}/settlements" : null,
             Total = priced.Total,
+            TraceCodes = TraceCodes.Of(priced.Encounter),
         };
     }
 
@@ -328,12 +345,26 @@ public sealed class SimWorld
             var price = Math.Round((decimal)(50 + r.Next(4000)) + 0.5m * r.Next(2), 2);
             return new EncounterLine(i, items[r.Next(items.Count)], null, qty, price, qty * price);
         }).ToList();
+        // Half the bills carry a drug line with traceability codes drawn from a small pool, so settlements race for codes
+        // (and a code released by a cancel, rejection or failure is taken by a later one).
+        var drugs = catalog.Items.Where(i => i.Value.Category == ItemCategory.Drug).Select(i => i.Key).Order(StringComparer.Ordinal).ToList();
+        if (drugs.Count > 0 && r.Next(2) == 0)
+        {
+            var first = r.Next(TraceCodePool);
+            var qty = 1 + r.Next(2);
+            var codes = Enumerable.Range(0, qty).Select(k => TraceCode((first + k) % TraceCodePool)).ToList();
+            lines.Add(new EncounterLine(lines.Count + 1, drugs[r.Next(drugs.Count)], null, qty, 20m, qty * 20m) { TraceCodes = codes });
+        }
         var encounter = new Encounter(p.Hospital.Code, p.Hospital.Region, p.Hospital.Level, EncounterType.Inpatient, new DateOnly(2026, 5, 10), new DateOnly(2026, 5, 20),
             ["I21.9"], null, false, p.Home.Value == "440300", null, lines);
         var priced = SettlementEngine.Price(catalog, encounter);
-        var body = GatewayJson.Serialize(PricedEncounterDto.From(priced)) + "|" + p.MemberId + "|" + p.Home.Value;
+        var body = GatewayJson.Serialize(PricedEncounterDto.From(priced)) + "|" + p.MemberId + "|" + p.Home.Value + "|" + string.Join(',', TraceCodes.Of(encounter));
         return (priced, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body))));
     }
+
+    private const int TraceCodePool = 6;
+
+    private static string TraceCode(int n) => $"8{n:D19}";
 
     private Task CancelAsync(SimProcess process, Planned p)
     {
@@ -420,9 +451,11 @@ public sealed class SimWorld
     private Task SweepAsync(SimProcess process)
     {
         var started = Clock.GetUtcNow();
-        Begin(process, "sweep", () => process.Sweep.SweepAsync(CancellationToken.None), error =>
+        Gateway.Handler.Replies.SweepReport? report = null;
+        Begin(process, "sweep", async () => report = await process.Sweep.SweepAsync(CancellationToken.None).ConfigureAwait(false), error =>
         {
-            if (error is null && (_lastCleanSweep is null || started > _lastCleanSweep)) _lastCleanSweep = started;
+            // A clean sweep ran to its end with every piece of owed work done (an item that met an error waits for the next one).
+            if (error is null && report is { Errors: 0 } && (_lastCleanSweep is null || started > _lastCleanSweep)) _lastCleanSweep = started;
         });
         return Task.CompletedTask;
     }

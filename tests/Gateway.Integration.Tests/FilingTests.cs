@@ -40,7 +40,7 @@ public sealed class FilingTests(GatewayHost host)
         var body = Requests.With(Requests.SpecA(Requests.NewId("filed")), o =>
         {
             o["member"]!["memberId"] = memberId;
-            o["encounter"]!["admissionDate"] = TodayInChina.AddDays(-3).ToString("yyyy-MM-dd");
+            o["encounter"]!["admissionDate"] = TodayInChina.AddDays(-12).ToString("yyyy-MM-dd") /* 12 bed-days in 12 days: within the audit's one a day */;
             o["encounter"]!["dischargeDate"] = TodayInChina.ToString("yyyy-MM-dd");
         });
         using var r = await Shenzhen.SubmitAsync(body, 20);
@@ -96,7 +96,7 @@ public sealed class FilingTests(GatewayHost host)
         var body = Requests.With(Requests.SpecA(Requests.NewId("dg")), o =>
         {
             o["member"]!["memberId"] = member;
-            o["encounter"]!["admissionDate"] = TodayInChina.AddDays(-3).ToString("yyyy-MM-dd");
+            o["encounter"]!["admissionDate"] = TodayInChina.AddDays(-12).ToString("yyyy-MM-dd") /* 12 bed-days in 12 days: within the audit's one a day */;
             o["encounter"]!["dischargeDate"] = TodayInChina.ToString("yyyy-MM-dd");
         });
         using var dongguan = await G.Hospital("H441900001").SubmitAsync(body, 20);

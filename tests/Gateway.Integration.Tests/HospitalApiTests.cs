@@ -204,6 +204,7 @@ public sealed class HospitalApiTests(GatewayHost host)
         builder.Services.AddSingleton<LedgerStore>(_ => throw new InvalidOperationException());
         builder.Services.AddSingleton<SettlementStore>(_ => throw new InvalidOperationException());
         builder.Services.AddSingleton<ReconciliationStore>(_ => throw new InvalidOperationException());
+        builder.Services.AddSingleton<Reviews>(_ => throw new InvalidOperationException());
         builder.Services.AddSingleton<TimeProvider>(TimeProvider.System);
         var app = builder.Build();
         ClearingApi.Map(app);

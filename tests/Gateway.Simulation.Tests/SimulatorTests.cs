@@ -36,12 +36,29 @@ public sealed class SimulatorTests(ITestOutputHelper output)
         Assert.True(a.Steps > 50, $"{a.Steps} steps");
     }
 
+    [Fact]
+    public async Task Settlements_race_for_traceability_codes_and_at_most_one_live_settlement_holds_each()
+    {
+        // The invariant (Invariants.CheckTraceCodesAsync) runs after every step; here the runs must also have met contested codes.
+        int reused = 0, violations = 0;
+        for (var seed = 1; seed <= 40; seed++)
+        {
+            var r = await Simulator.RunAsync(seed, Options, CancellationToken.None);
+            reused += r.TraceCodesReused;
+            violations += r.Violations.Count;
+        }
+        output.WriteLine($"{reused} submissions answered trace-code-reused in 40 seeds");
+        Assert.Equal(0, violations);
+        Assert.True(reused > 0, "no settlement met a code held by another");
+    }
+
     [Theory]
     [InlineData(PlantedBug.ReviveFailedOnLateReply, "home and gateway disagree")]
     [InlineData(PlantedBug.PostBeforeTransition, "journal")]
     [InlineData(PlantedBug.SkipAccumulatorETag, "accumulators")]
     [InlineData(PlantedBug.ForgetVoid, "failed")]
     [InlineData(PlantedBug.SkipPostingDebt, "journal")]
+    [InlineData(PlantedBug.ForgetRelease, "trace codes")]
     public async Task A_planted_bug_is_found_within_two_hundred_seeds(PlantedBug bug, string invariant)
     {
         var options = Options with { Bugs = bug };

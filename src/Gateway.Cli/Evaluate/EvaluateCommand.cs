@@ -19,14 +19,26 @@ public static class EvaluateCommand
         var catalog = new Option<FileInfo?>("--catalog") { Description = "The catalog (item code → class...), required with JSON Lines input." };
         var output = new Option<FileInfo?>("--out") { Description = "Write the results and the summary as JSON to this file." };
         var brief = new Option<bool>("--brief") { Description = "Leave the per-line explanation out of the JSON." };
-        var command = new Command("evaluate", "Evaluate scenarios offline against a rule pack (policy what-if).") { input, pack, compare, catalog, output, brief };
-        command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetValue(input)!, parse.GetValue(pack), parse.GetValue(compare), parse.GetValue(catalog), parse.GetValue(output), parse.GetValue(brief), Console.Out, Console.Error)));
+        var audit = new Option<DirectoryInfo?>("--audit") { Description = "Also report which audit rules of this directory (national.json and {region}.json, e.g. audit/ or a draft) would fire on the batch." };
+        var command = new Command("evaluate", "Evaluate scenarios offline against a rule pack (policy what-if).") { input, pack, compare, catalog, output, brief, audit };
+        command.SetAction((parse, ct) => Task.FromResult(Run(parse.GetValue(input)!, parse.GetValue(pack), parse.GetValue(compare), parse.GetValue(catalog), parse.GetValue(output), parse.GetValue(brief), Console.Out, Console.Error, parse.GetValue(audit))));
         return command;
     }
 
-    public static int Run(FileInfo input, FileInfo? packFile, FileInfo? compareFile, FileInfo? catalogFile, FileInfo? outFile, bool brief, TextWriter stdout, TextWriter stderr)
+    public static int Run(FileInfo input, FileInfo? packFile, FileInfo? compareFile, FileInfo? catalogFile, FileInfo? outFile, bool brief, TextWriter stdout, TextWriter stderr,
+        DirectoryInfo? auditDirectory = null)
     {
         RulePack? basePack, comparePack;
+        AuditWhatIf? audit = null;
+        try
+        {
+            if (auditDirectory is not null) audit = new AuditWhatIf(AuditRuleSet.LoadDirectory(auditDirectory.FullName));
+        }
+        catch (Exception e) when (e is AuditRuleFormatException or IOException)
+        {
+            stderr.WriteLine(e.Message);
+            return 2;
+        }
         Dictionary<string, CatalogItem>? items = null;
         try
         {
@@ -60,6 +72,7 @@ public static class EvaluateCommand
                 run ??= new EvaluationRun(null, basePack, comparePack, source.Catalog ?? throw new InvalidDataException("No catalog: give one in the input or with --catalog."));
                 var outcome = run.Evaluate(s);
                 writer.Write(outcome);
+                audit?.Check(outcome, run);
                 if (outcome.Failed)
                 {
                     errors++;
@@ -94,6 +107,7 @@ public static class EvaluateCommand
         run ??= new EvaluationRun(null, basePack, comparePack, source.Catalog ?? []);
         writer.Finish(run);
         Report(run, shown, comparePack is not null, stdout);
+        if (audit is not null) ReportAudit(audit, stdout);
         return run.Failed > 0 ? 1 : 0;
     }
 
@@ -137,6 +151,16 @@ public static class EvaluateCommand
                 table.AddRow([field, .. impact.Values.Select(v => M(v.Single(x => x.Field == field).Item2))]);
             console.Write(table);
         }
+    }
+
+    private static void ReportAudit(AuditWhatIf audit, TextWriter stdout)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout), Ansi = ReferenceEquals(stdout, Console.Out) ? AnsiSupport.Detect : AnsiSupport.No });
+        var t = new Table().Title($"audit: {audit.Checked} checked, {audit.Blocked} would be blocked, {audit.Flagged} flagged")
+            .AddColumn("rule").AddColumn("kind").AddColumn("outcome").AddColumn(new TableColumn("scenarios").RightAligned()).AddColumn("first");
+        foreach (var (rule, (kind, outcome, count, first)) in audit.Fired)
+            t.AddRow(Markup.Escape(rule), kind, outcome, count.ToString(CultureInfo.InvariantCulture), Markup.Escape(string.Join(", ", first)));
+        console.Write(t);
     }
 
     private static Table Vertical(string title, SortedDictionary<string, RegionSummary> regions, Func<RegionSummary, List<(string Field, decimal Value)>> fields, Dictionary<string, int> counts)

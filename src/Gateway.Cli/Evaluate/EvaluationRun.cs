@@ -44,7 +44,7 @@ public sealed class EvaluationRun(RulePackSet? basePacks, RulePack? basePack, Ru
     public int Evaluated { get; private set; }
     public int Failed { get; private set; }
 
-    private Catalog CatalogFor(RegionCode region)
+    public Catalog CatalogFor(RegionCode region)
     {
         if (!_catalogs.TryGetValue(region, out var c)) _catalogs[region] = c = new Catalog(region, "what-if", items);
         return c;

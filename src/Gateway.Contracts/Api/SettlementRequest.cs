@@ -53,4 +53,6 @@ public sealed record LineDto
     public decimal? Quantity { get; init; }
     public decimal? UnitPrice { get; init; }
     public decimal? Amount { get; init; }
+    /// <summary>Traceability codes (追溯码) of a drug or material line: one 20-digit code per unit (spec §10.1).</summary>
+    public List<string>? TraceCodes { get; init; }
 }

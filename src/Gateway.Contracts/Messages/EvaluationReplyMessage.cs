@@ -46,6 +46,31 @@ public sealed record SettlementOutcomeDto
     public required string PackVersion { get; init; }
     public required string CatalogVersion { get; init; }
     public required List<ExplanationDto> Explanation { get; init; }
+    /// <summary>
+    /// The outcome with audit rules that fired (spec §10.2): each is carried as explanation steps with code <c>audit.{ruleId}</c>,
+    /// one per line it concerns (one without a line for a stay-wide rule), text <c>Audit rule {id} ({kind}, {outcome}): …</c>. No
+    /// new field: <c>EvaluationReply</c> v1 is unchanged (docs/messages.md); <see cref="AuditFlags"/> reads them back.
+    /// </summary>
+    public SettlementOutcomeDto WithAudit(IReadOnlyList<AuditFinding> flags) => flags.Count == 0 ? this : this with
+    {
+        Explanation = [.. Explanation, .. flags.SelectMany(f => (f.Lines.Count == 0 ? [(int?)null] : f.Lines.Select(l => (int?)l))
+            .Select(line => new ExplanationDto(AuditStepPrefix + f.RuleId, line, 0m, $"Audit rule {f.RuleId} ({f.Kind}, {f.Outcome}): {f.Text}")))],
+    };
+
+    public const string AuditStepPrefix = "audit.";
+
+    private static readonly System.Text.RegularExpressions.Regex AuditText = new(@"^Audit rule (?<id>\S+) \((?<kind>[A-Za-z]+), (?<outcome>block|flag)\): (?<text>.*)$",
+        System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>The audit rules of the explanation (those <see cref="WithAudit"/> put there), in order, their lines gathered.</summary>
+    public List<AuditFindingDto> AuditFlags() =>
+        [.. Explanation.Where(x => x.Code.StartsWith(AuditStepPrefix, StringComparison.Ordinal) && AuditText.IsMatch(x.Text))
+            .GroupBy(x => x.Code)
+            .Select(g =>
+            {
+                var m = AuditText.Match(g.First().Text);
+                return new AuditFindingDto(g.Key[AuditStepPrefix.Length..], m.Groups["kind"].Value, m.Groups["outcome"].Value, [.. g.Where(x => x.LineNo is not null).Select(x => x.LineNo!.Value)], m.Groups["text"].Value);
+            })];
 
     public static SettlementOutcomeDto From(SettlementResult r) => new()
     {
@@ -58,6 +83,14 @@ public sealed record SettlementOutcomeDto
         CatalogVersion = r.CatalogVersion,
         Explanation = ExplanationDto.From(r.Explain()),
     };
+}
+
+/// <summary>An audit rule that fired (spec §10.2): id, kind, outcome (block or flag), the bill's lines it concerns, why.</summary>
+public sealed record AuditFindingDto(string RuleId, string Kind, string Outcome, List<int> Lines, string Text)
+{
+    public static AuditFindingDto From(AuditFinding f) => new(f.RuleId, f.Kind, f.Outcome, [.. f.Lines], f.Text);
+
+    public AuditFinding ToDomain() => new(RuleId, Kind, Outcome, Lines, Text);
 }
 
 public sealed record RejectionDto(string Code, string Detail)

@@ -1,7 +1,11 @@
 namespace Gateway.Domain;
 
 /// <summary>One billed line as the hospital sends it.</summary>
-public sealed record EncounterLine(int LineNo, string ItemCode, string? Name, decimal Quantity, decimal UnitPrice, decimal Amount);
+public sealed record EncounterLine(int LineNo, string ItemCode, string? Name, decimal Quantity, decimal UnitPrice, decimal Amount)
+{
+    /// <summary>Traceability codes (追溯码, spec §10.1): one per unit of a drug or material line; empty when none were scanned.</summary>
+    public IReadOnlyList<string> TraceCodes { get; init; } = [];
+}
 
 /// <summary>
 /// A referral (转诊). Upward continues the deductible: only what the referring settlement did not pay is due.

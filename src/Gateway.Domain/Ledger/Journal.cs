@@ -47,6 +47,10 @@ public sealed record JournalEntry
     public decimal CreditTotal => Lines.Sum(l => l.Credit);
     public bool IsBalanced => DebitTotal == CreditTotal && Lines.All(l => l.Debit >= 0 && l.Credit >= 0 && (l.Debit == 0 || l.Credit == 0));
     public bool IsReversal => Sequence == 1;
+    /// <summary>Sequence 2: a review's refusal (拒付, spec §10.3) took back part or all of the fund share.</summary>
+    public bool IsAdjustment => Sequence == AdjustmentSequence;
+
+    public const int AdjustmentSequence = 2;
 }
 
 /// <summary>The chart of accounts and how a settlement becomes a journal entry.</summary>
@@ -79,6 +83,31 @@ public static class Journal
         }
         lines.Add(new JournalLine(AdvancePayable(p.Treatment), 0m, p.Funds.Total));
         return new JournalEntry(p.SettlementKey, 0, period, p.HospitalCode, p.Home, p.Treatment, p.Funds, lines);
+    }
+
+    /// <summary>The fund share of a posting that a review may refuse: every fund layer, not the personal account (the member's own money).</summary>
+    public static decimal FundShare(FundAmounts f) => f.Basic + f.Supplementary + f.MajorIllness + f.Assistance;
+
+    /// <summary>
+    /// A refusal's clearing adjustment (sequence 2): <paramref name="amount"/> of the posting's fund share no longer owed by the home
+    /// region to the treatment region, taken from the layers in order (basic, supplementary, major illness, assistance). Balanced:
+    /// the treatment region's advance payable is debited, the home fund accounts credited, exactly.
+    /// </summary>
+    public static JournalEntry Adjust(JournalEntry original, decimal amount, ClearingPeriod period)
+    {
+        if (original.Sequence != 0) throw new InvalidOperationException("Only a settlement's posting is adjusted.");
+        if (amount <= 0m || amount > FundShare(original.Funds) || decimal.Round(amount, 2) != amount)
+            throw new ArgumentOutOfRangeException(nameof(amount), $"A refusal takes 0.01 to {FundShare(original.Funds):0.00} (the fund share).");
+        var left = amount;
+        decimal Take(decimal layer) { var t = Math.Min(layer, left); left -= t; return t; }
+        var funds = new FundAmounts(Take(original.Funds.Basic), Take(original.Funds.Supplementary), Take(original.Funds.MajorIllness), Take(original.Funds.Assistance), 0m);
+        var lines = new List<JournalLine> { new(AdvancePayable(original.Treatment), amount, 0m) };
+        foreach (var fund in Funds)
+        {
+            var a = Of(funds, fund);
+            if (a != 0m) lines.Add(new JournalLine(FundAccount(original.Home, fund), 0m, a));
+        }
+        return new JournalEntry(original.SettlementKey, JournalEntry.AdjustmentSequence, period, original.HospitalCode, original.Home, original.Treatment, -funds, lines);
     }
 
     /// <summary>The exact reversal: every line with debit and credit swapped, into <paramref name="openPeriod"/>.</summary>

@@ -14,7 +14,7 @@ public sealed record PairPosition(ClearingPeriod Period, RegionCode Home, Region
     public PairPosition Add(JournalEntry e) => this with
     {
         Funds = Funds + e.Funds,
-        Postings = Postings + (e.IsReversal ? 0 : 1),
+        Postings = Postings + (e.Sequence == 0 ? 1 : 0), // a review's adjustment moves money, not counts
         Reversals = Reversals + (e.IsReversal ? 1 : 0),
     };
 

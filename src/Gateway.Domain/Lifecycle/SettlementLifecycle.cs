@@ -51,6 +51,8 @@ public sealed record SettlementState
     public int Redispatches { get; init; }
     /// <summary>The settlement carries a request the home region may have applied, so a failure owes it a void.</summary>
     public bool Voidable { get; init; } = true;
+    /// <summary>The settlement carries traceability codes (spec §10.1): it holds them while live, and its way out of live owes their release.</summary>
+    public bool HoldsCodes { get; init; }
 }
 
 /// <summary>The timings of the lifecycle (settings <c>RedispatchAfterSeconds</c>, <c>SettlementTimeoutSeconds</c>).</summary>
@@ -103,6 +105,8 @@ public abstract record LifecycleEvent
     public sealed record CancelDue(int Sends) : LifecycleEvent;
     /// <summary>The sweep met an owed posting that is due: its reply may have been lost before the ledger was written.</summary>
     public sealed record PostingDue : LifecycleEvent;
+    /// <summary>The sweep met an owed release of traceability codes that is due: the release after the transition may have been lost.</summary>
+    public sealed record ReleaseDue : LifecycleEvent;
 }
 
 /// <summary>Which journal entry of a settlement: its posting (sequence 0) or the reversal of a cancel (sequence 1).</summary>
@@ -143,6 +147,12 @@ public abstract record Work
     public sealed record RepairPostings : Work;
     /// <summary>The postings are made: remove the marker.</summary>
     public sealed record DiscardPosting : Work;
+    /// <summary>The settlement's traceability codes are to be released (it left live): the marker the sweep checks after <paramref name="Due"/>.</summary>
+    public sealed record OweRelease(DateTimeOffset Due) : Work;
+    /// <summary>Release the traceability codes this settlement holds (idempotent: only rows naming it as holder are removed).</summary>
+    public sealed record ReleaseCodes : Work;
+    /// <summary>The codes are released: remove the marker.</summary>
+    public sealed record DiscardRelease : Work;
     /// <summary>Wake requests waiting on this settlement (Prefer: wait).</summary>
     public sealed record WakeWaiters : Work;
     /// <summary>Tell the hospital (its callback URL, if it gave one): at least once.</summary>
@@ -193,7 +203,7 @@ public static class SettlementLifecycle
 
         (SettlementStatus.Pending, LifecycleEvent.RejectedAtHome r) => Changed(
             s with { Status = SettlementStatus.Rejected, CompletedAt = now, RejectionCode = r.Code, RejectionDetail = r.Detail, FailureReason = null },
-            [new Work.StopTrackingPending()], [new Work.WakeWaiters(), new Work.NotifyHospital()]),
+            Release(s, now, policy, new Work.StopTrackingPending()), Released(s, new Work.WakeWaiters(), new Work.NotifyHospital())),
 
         (SettlementStatus.Pending, LifecycleEvent.DeliveriesExhausted x) => Fail(s, x.Reason, now, policy),
 
@@ -213,8 +223,8 @@ public static class SettlementLifecycle
         (_, LifecycleEvent.CancelRequested) => new Decision(s, false, [], [], LifecycleRefusal.NotCancellable),
 
         (SettlementStatus.Completed, LifecycleEvent.CancelledAtHome) => Changed(s with { Status = SettlementStatus.Cancelled, CancelledAt = now },
-            [new Work.OwePosting(Posting.Reversal, policy.PostingCheckDue(now))],
-            [new Work.DiscardCancel(), new Work.Post(Posting.Journal), new Work.Post(Posting.Reversal), new Work.DiscardPosting(), new Work.WakeWaiters(), new Work.NotifyHospital()]),
+            Release(s, now, policy, new Work.OwePosting(Posting.Reversal, policy.PostingCheckDue(now))),
+            Released(s, new Work.DiscardCancel(), new Work.Post(Posting.Journal), new Work.Post(Posting.Reversal), new Work.DiscardPosting(), new Work.WakeWaiters(), new Work.NotifyHospital())),
         (SettlementStatus.Completed, LifecycleEvent.CancelRefusedAtHome) when s.CancelReason is not null =>
             Changed(s with { CancelReason = null }, [], [new Work.DiscardCancel(), new Work.WakeWaiters()]),
         (_, LifecycleEvent.CancelRefusedAtHome) => Decision.Unchanged(s, new Work.DiscardCancel()),
@@ -232,6 +242,10 @@ public static class SettlementLifecycle
         (SettlementStatus.Completed or SettlementStatus.Cancelled, LifecycleEvent.PostingDue) => Decision.Unchanged(s, new Work.RepairPostings(), new Work.DiscardPosting()),
         (_, LifecycleEvent.PostingDue) => Decision.Unchanged(s, new Work.DiscardPosting()),
 
+        // An owed release: a settlement that left live releases its codes (again: idempotent); a live one keeps them.
+        (SettlementStatus.Rejected or SettlementStatus.Failed or SettlementStatus.Cancelled, LifecycleEvent.ReleaseDue) => Decision.Unchanged(s, new Work.ReleaseCodes(), new Work.DiscardRelease()),
+        (_, LifecycleEvent.ReleaseDue) => Decision.Unchanged(s, new Work.DiscardRelease()),
+
         // A late or repeated reply on a settlement that moved on: failed stays failed (its void forestalls or reverses the home
         // region's effect), and nothing is posted for it. Otherwise the reply's effects are done again (idempotent), because
         // a crash may have lost them the first time: the postings the state implies, waking waiters, the callback.
@@ -247,8 +261,16 @@ public static class SettlementLifecycle
     /// <summary>pending → failed: final; the void owed with it (when there is something to void), sent at once.</summary>
     private static Decision Fail(SettlementState s, string reason, DateTimeOffset now, LifecyclePolicy policy) =>
         Changed(s with { Status = SettlementStatus.Failed, CompletedAt = now, FailureReason = reason },
-            s.Voidable ? [new Work.StopTrackingPending(), new Work.OweVoid(policy.ResendDue(now, 1), 1)] : [new Work.StopTrackingPending()],
-            s.Voidable ? [new Work.SendVoid(), new Work.WakeWaiters(), new Work.NotifyHospital()] : [new Work.WakeWaiters(), new Work.NotifyHospital()]);
+            Release(s, now, policy, s.Voidable ? [new Work.StopTrackingPending(), new Work.OweVoid(policy.ResendDue(now, 1), 1)] : [new Work.StopTrackingPending()]),
+            Released(s, s.Voidable ? [new Work.SendVoid(), new Work.WakeWaiters(), new Work.NotifyHospital()] : [new Work.WakeWaiters(), new Work.NotifyHospital()]));
+
+    /// <summary>A transition out of live (rejected, failed, cancelled) of a settlement holding codes owes their release with it.</summary>
+    private static Work[] Release(SettlementState s, DateTimeOffset now, LifecyclePolicy policy, params Work[] withTransition) =>
+        s.HoldsCodes ? [.. withTransition, new Work.OweRelease(policy.PostingCheckDue(now))] : withTransition;
+
+    /// <summary>… and releases them once the state is stored, first (a hospital told "cancelled" may reuse the codes at once).</summary>
+    private static Work[] Released(SettlementState s, params Work[] after) =>
+        s.HoldsCodes ? [new Work.ReleaseCodes(), new Work.DiscardRelease(), .. after] : after;
 
     private static Decision Changed(SettlementState next, Work[] withTransition, Work[] after) => new(next, true, withTransition, after);
 }

@@ -20,6 +20,12 @@ public enum RejectionCode
     InvalidEncounter,
     /// <summary>A hospital's online filing (秒备案, spec §9.5) for a home region whose pack does not allow it.</summary>
     OnlineFilingNotAllowed,
+    /// <summary>A traceability code is held by another live settlement (spec §10.1).</summary>
+    TraceCodeReused,
+    /// <summary>The same traceability code twice in one bill (spec §10.1).</summary>
+    TraceCodeDuplicated,
+    /// <summary>An audit rule with outcome <c>block</c> fired (spec §10.2).</summary>
+    AuditBlocked,
 }
 
 public sealed record Rejection(RejectionCode Code, string Detail, string? Pointer = null)

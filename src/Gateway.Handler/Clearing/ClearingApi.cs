@@ -22,6 +22,9 @@ public sealed record RespondRequest
 /// The clearing staff's JSON and CSV APIs under /api/v1/clearing (function Clearing): positions, netting,
 /// statements, close, confirm/dispute, entries, settlements. HTTP Basic with a clearing-staff credential.
 /// </summary>
+/// <summary>The home region's review list (事后审核).</summary>
+public sealed record ReviewList(string Home, IReadOnlyList<object> Items);
+
 public static class ClearingApi
 {
     private const int MaxDisputedIds = 200;
@@ -35,6 +38,25 @@ public static class ClearingApi
         var g = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Read);
         var closing = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Close);
         var responding = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Respond);
+        var reviewing = app.MapGroup("/api/v1/clearing").RequireAuthorization(ClearingPolicies.Review);
+        reviewing.MapGet("/reviews/{home}", async (HttpRequest r, string home, Reviews reviews, CancellationToken ct) =>
+        {
+            var status = r.Query["status"].ToString();
+            if (status.Length > 0 && status is not (ReviewStatus.Flagged or ReviewStatus.Accepted or ReviewStatus.Refused))
+                return ProblemTypes.Validation([new("/status", "flagged, accepted or refused.")]).ToResult();
+            var items = await reviews.ListAsync(home, status.Length == 0 ? null : status, ct);
+            return GatewayResults.Json(new ReviewList(home, items.Select(Reviews.Json).ToList()));
+        });
+        reviewing.MapPost("/reviews/{home}/{settlementId}/{action}", async (HttpRequest r, string home, string settlementId, string action, ClearingUser u, Reviews reviews, CancellationToken ct) =>
+        {
+            if (r.ContentLength > MaxRespondBytes) return ProblemTypes.PayloadTooLarge(MaxRespondBytes).ToResult();
+            var (bytes, unreadable) = await HttpBody.ReadJsonAsync(r, ct, required: false, maxBytes: MaxRespondBytes);
+            if (unreadable is not null) return unreadable.ToResult();
+            ReviewRequest body;
+            try { body = bytes!.Length == 0 ? new ReviewRequest() : StrictJson.Deserialize<ReviewRequest>(bytes); }
+            catch (StrictJsonException e) { return ProblemTypes.Unreadable(e).ToResult(); }
+            return await reviews.DecideAsync(home, settlementId, action, body, u, ct);
+        });
         signedIn.MapGet("/me", (ClearingUser u) => GatewayResults.Json(u.ToView()));
         g.MapGet("/periods", async (HttpRequest r, LedgerStore ledger, TimeProvider clock, CancellationToken ct) =>
             {

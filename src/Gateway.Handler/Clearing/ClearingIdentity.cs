@@ -52,6 +52,8 @@ public static class ClearingPolicies
     public const string Close = "clearing-close";
     /// <summary>A region user of the route's {home} or {treatment} region (the side it answers for is checked against the body).</summary>
     public const string Respond = "clearing-respond";
+    /// <summary>A region user of the route's {home} region: the review of its flagged settlements (spec §10.3).</summary>
+    public const string Review = "clearing-review";
     /// <summary>The administrator of the route's {region}: the member import.</summary>
     public const string ImportMembers = "members-import";
 
@@ -66,6 +68,7 @@ public static class ClearingPolicies
         o.AddPolicy(Read, Policy((u, _) => u.CanRead));
         o.AddPolicy(Close, Policy((u, _) => u.CanClose));
         o.AddPolicy(Respond, Policy((u, h) => u.CanRespondFor(Route(h, "home")) || u.CanRespondFor(Route(h, "treatment"))));
+        o.AddPolicy(Review, Policy((u, h) => u.CanRespondFor(Route(h, "home"))));
         o.AddPolicy(ImportMembers, Policy((u, h) => u.CanImportFor(Route(h, "region"))));
         // Anything else asks for a policy by name: no endpoint is authorized by default.
         o.FallbackPolicy = null;

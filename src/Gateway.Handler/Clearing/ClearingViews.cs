@@ -57,10 +57,10 @@ public sealed record ClosedPeriodView(string Period, string Status, IReadOnlyLis
 
 public sealed record LineView(string Account, decimal Debit, decimal Credit);
 
-public sealed record EntryView(string SettlementId, int Sequence, bool Reversal, string Period, string Hospital, DateTimeOffset? PostedAt,
+public sealed record EntryView(string SettlementId, int Sequence, bool Reversal, bool Adjustment, string Period, string Hospital, DateTimeOffset? PostedAt,
     string Home, string Treatment, FundsView Funds, IReadOnlyList<LineView> Lines)
 {
-    public static EntryView From(JournalEntry e, DateTimeOffset? postedAt = null) => new(e.SettlementKey, e.Sequence, e.IsReversal, e.Period.ToString(), e.HospitalCode, postedAt,
+    public static EntryView From(JournalEntry e, DateTimeOffset? postedAt = null) => new(e.SettlementKey, e.Sequence, e.IsReversal, e.IsAdjustment, e.Period.ToString(), e.HospitalCode, postedAt,
         e.Home.Value, e.Treatment.Value, FundsView.From(e.Funds), e.Lines.Select(l => new LineView(l.Account, l.Debit, l.Credit)).ToList());
 }
 

@@ -11,7 +11,8 @@ namespace Gateway.Handler.Home;
 /// (holding the reply) commit in one transaction under ETags, so a redelivery finds the marker and re-sends
 /// the same reply, and two settlements of one member never lose an update.
 /// </summary>
-public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs, NationalDirectory directory, Gateway.Messaging.ClaimCheck claims, TimeProvider clock, ILogger<EvaluateHomeFunction> log)
+public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs, NationalDirectory directory, Gateway.Messaging.ClaimCheck claims, TimeProvider clock, ILogger<EvaluateHomeFunction> log,
+    AuditRuleSet? audit = null)
 {
     public const string ReplyBinding = "reply";
     private const int MaxConflictRetries = 50;
@@ -77,10 +78,15 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
 
             var referringPaid = state.Referring is { Status: AppliedStatus.Applied } r ? r.DeductiblePaid : (decimal?)null;
             SettlementResult outcome;
+            IReadOnlyList<AuditFinding> flags;
             try
             {
                 var priced = encounter.ToDomain(m.HospitalCode, RegionCode.Parse(m.TreatmentRegion), referringPaid);
                 outcome = PolicyEngine.Evaluate(packs.Get(home, priced.Encounter.ServiceDate), priced, state.Profile, state.Accumulators);
+                // The audit checks that need the member (age, readmission, visit frequency; spec §10.2), with the member's own settlements.
+                var findings = AuditEngine.AtHome((audit ?? AuditRuleSet.Default).For(priced.Encounter.TreatmentRegion, priced.Encounter.ServiceDate), priced.Encounter, state.Profile, state.History);
+                if (findings.Any(f => f.Blocks)) throw new RejectedException(new Rejection(RejectionCode.AuditBlocked, AuditEngine.BlockedDetail(findings)));
+                flags = findings;
             }
             catch (RejectedException e)
             {
@@ -94,9 +100,14 @@ public sealed class EvaluateHomeFunction(MemberStore members, RulePackSet packs,
                 return Rejected(m, new Rejection(RejectionCode.InvalidEncounter, e.Message));
             }
 
-            var reply = Reply(m, ReplyOutcomes.Completed, SettlementOutcomeDto.From(outcome), null);
+            var reply = Reply(m, ReplyOutcomes.Completed, SettlementOutcomeDto.From(outcome).WithAudit(flags), null);
             var applied = new AppliedMarker(m.SettlementId, AppliedStatus.Applied, year, GatewayJson.Serialize(AccumulatorDeltaDto.From(outcome.Delta)),
-                reply, outcome.Split.Deductible, outcome.Split.AccountPay);
+                reply, outcome.Split.Deductible, outcome.Split.AccountPay)
+            {
+                Admission = encounter.AdmissionDate,
+                Discharge = encounter.DischargeDate,
+                Diagnosis = encounter.Diagnoses.FirstOrDefault(),
+            };
             if (await members.CommitAsync(state, outcome.After, applied, ct).ConfigureAwait(false)) return reply;
             log.LogDebug("Accumulator conflict on {Settlement}, attempt {Attempt}; re-evaluating.", m.SettlementId, attempt + 1);
         }

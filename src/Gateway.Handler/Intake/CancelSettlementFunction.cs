@@ -15,7 +15,8 @@ public sealed record CancelRequest
 /// POST /api/v1/settlements/{id}/cancel (function CancelSettlement, 撤销): the home region reverses exactly the
 /// recorded deltas, then the ledger posts the exact reversal into the open period. Idempotent.
 /// </summary>
-public sealed class CancelSettlementFunction(HospitalAuthenticator auth, SettlementTransitions transitions, SettlementWaiter waiter)
+public sealed class CancelSettlementFunction(HospitalAuthenticator auth, SettlementTransitions transitions, SettlementWaiter waiter,
+    SettlementStore? settlements = null, ReviewStore? reviews = null)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, string id, CancellationToken ct)
     {
@@ -31,6 +32,10 @@ public sealed class CancelSettlementFunction(HospitalAuthenticator auth, Settlem
         if (!Keys.IsValidId(id)) return ProblemTypes.NotFound($"No settlement '{id}'.").ToResult();
         var wait = SettlementWaiter.RequestedWait(request);
         using var listening = wait > TimeSpan.Zero ? waiter.Listen(Keys.SettlementKey(hospital!.Code, id)) : null;
+        // A settlement its home region refused in review (拒付) is settled between the regions by that refusal: it is not cancelled.
+        if (settlements is not null && reviews is not null && await settlements.GetAsync(hospital!.Code, id, ct).ConfigureAwait(false) is { } current
+            && Clearing.Reviews.Flags(current).Count > 0 && await reviews.GetAsync(current.HomeRegion, current.SettlementId, ct).ConfigureAwait(false) is { Status: ReviewStatus.Refused })
+            return new Problems.Problem("not-cancellable", 409, "The settlement cannot be cancelled", "Its home region refused it in review (拒付): it is no longer cancelled by the hospital.") { SettlementId = current.SettlementId }.ToResult();
         // The lifecycle decides: only a completed settlement can be cancelled; the first request records the reason and owes
         // the cancel (sent now, and by the sweep until the home region answers); a repeat sends it again.
         var outcome = await transitions.ApplyAsync(hospital!.Code, id, new LifecycleEvent.CancelRequested(dto.Reason), ct).ConfigureAwait(false);

@@ -5,7 +5,7 @@ using Gateway.Storage;
 namespace Gateway.Handler.Intake;
 
 /// <summary>GET /api/v1/settlements/{id} (function GetSettlement): a hospital reads only its own settlements.</summary>
-public sealed class GetSettlementFunction(HospitalAuthenticator auth, SettlementStore settlements, SettlementWaiter waiter)
+public sealed class GetSettlementFunction(HospitalAuthenticator auth, SettlementStore settlements, SettlementWaiter waiter, ReviewStore? reviews = null)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, string id, CancellationToken ct)
     {
@@ -21,6 +21,9 @@ public sealed class GetSettlementFunction(HospitalAuthenticator auth, Settlement
         if (record is null) return ProblemTypes.NotFound($"No settlement '{id}' of hospital {hospital.Code}.").ToResult();
         if (wait > TimeSpan.Zero) record = await waiter.WaitAsync(record, wait, ct, listening: listening).ConfigureAwait(false);
         if (record.Status == SettlementStatus.Pending) request.HttpContext.Response.Headers.RetryAfter = "1";
-        return GatewayResults.Json(SettlementView.From(record));
+        // A flagged settlement shows its review (one point read): the decisions are the hospital's to see.
+        var review = reviews is not null && record.Status.IsPosted() && Clearing.Reviews.Flags(record).Count > 0
+            ? await reviews.GetAsync(record.HomeRegion, record.SettlementId, ct).ConfigureAwait(false) : null;
+        return GatewayResults.Json(SettlementView.From(record, review));
     }
 }

@@ -31,7 +31,7 @@ public sealed class ListSettlementsFunction(HospitalAuthenticator auth, Settleme
         var (start, end) = ChinaTime.Days(from, to); // China calendar days
         var (items, next) = await settlements.ListAsync(hospital!.Code, start, end,
             pageSize, q["page"].ToString() is { Length: > 0 } p ? p : null, ct).ConfigureAwait(false);
-        return GatewayResults.Json(new SettlementPage(items.Select(SettlementView.From).ToList(),
+        return GatewayResults.Json(new SettlementPage(items.Select(i => SettlementView.From(i)).ToList(),
             next is null ? null : $"/api/v1/settlements?from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&pageSize={pageSize}&page={Uri.EscapeDataString(next)}"));
     }
 }

@@ -34,6 +34,12 @@ public static partial class SettlementRequestValidator
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex ItemCode();
 
+    public const int MaxTraceCodesPerLine = 1_000;
+
+    /// <summary>A drug traceability code (追溯码): 20 digits (the national code length).</summary>
+    [GeneratedRegex(@"^[0-9]{20}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TraceCode();
+
     public static (Encounter? Encounter, List<FieldError> Errors) Validate(SettlementRequest r, Hospital hospital, CallbackPolicy? callbacks = null)
     {
         var errors = new List<FieldError>();
@@ -108,7 +114,17 @@ public static partial class SettlementRequestValidator
                 if (l.Quantity is null) errors.Add(new(at + "/quantity", "Required."));
                 if (l.UnitPrice is null) errors.Add(new(at + "/unitPrice", "Required."));
                 if (l.Amount is null) errors.Add(new(at + "/amount", "Required."));
-                lines.Add(new EncounterLine(l.LineNo ?? i + 1, l.ItemCode ?? "", l.Name, l.Quantity ?? 0, l.UnitPrice ?? 0, l.Amount ?? 0));
+                if (l.TraceCodes is { } tcs)
+                {
+                    if (l.Quantity is { } q && (q != decimal.Truncate(q) || q != tcs.Count))
+                        errors.Add(new(at + "/traceCodes", "One traceability code per unit: the line's quantity is a whole number equal to the number of codes."));
+                    else if (tcs.Count > MaxTraceCodesPerLine) errors.Add(new(at + "/traceCodes", $"At most {MaxTraceCodesPerLine} codes per line."));
+                    for (var j = 0; j < tcs.Count && j < MaxTraceCodesPerLine; j++)
+                    {
+                        if (tcs[j] is null || !TraceCode().IsMatch(tcs[j])) errors.Add(new($"{at}/traceCodes/{j}", "A traceability code: 20 digits."));
+                    }
+                }
+                lines.Add(new EncounterLine(l.LineNo ?? i + 1, l.ItemCode ?? "", l.Name, l.Quantity ?? 0, l.UnitPrice ?? 0, l.Amount ?? 0) { TraceCodes = l.TraceCodes ?? [] });
             }
         }
         if (errors.Count > 0) return (null, errors);

@@ -28,9 +28,12 @@ public sealed record SettlementView
     public string? FailureReason { get; init; }
     public string? CancelReason { get; init; }
     public DateTimeOffset? CancelledAt { get; init; }
+    /// <summary>Audit (spec §10): the flags the settlement carries and its review's status and decisions; absent when nothing was flagged.</summary>
+    public AuditView? Audit { get; init; }
 
-    public static SettlementView From(SettlementRecord r)
+    public static SettlementView From(SettlementRecord r, ReviewItem? review = null)
     {
+        var flags = Clearing.Reviews.Flags(r);
         var outcome = r.Outcome is null ? null : GatewayJson.Deserialize<SettlementOutcomeDto>(r.Outcome);
         return new SettlementView
         {
@@ -50,11 +53,37 @@ public sealed record SettlementView
             PackId = outcome?.PackId,
             PackVersion = outcome?.PackVersion,
             CatalogVersion = outcome?.CatalogVersion,
-            Explanation = outcome?.Explanation,
+            // Every rule that fired is in the explanation: the home region's flags are there already, the intake's are added.
+            Explanation = outcome is null ? null : r.AuditFlags is null ? outcome.Explanation
+                : outcome.WithAudit([.. GatewayJson.Deserialize<List<AuditFindingDto>>(r.AuditFlags).Select(f => f.ToDomain())]).Explanation,
             Rejection = r.RejectionCode is null ? null : new RejectionDto(r.RejectionCode, r.RejectionDetail ?? ""),
             FailureReason = r.FailureReason,
             CancelReason = r.CancelReason,
             CancelledAt = r.CancelledAt,
+            Audit = flags.Count == 0 && review is null ? null : new AuditView
+            {
+                Flags = flags,
+                Review = review is null ? null : new ReviewView
+                {
+                    Status = review.Status,
+                    Decisions = [.. review.Decisions.Select(d => new ReviewDecisionView(d.Decision, d.Amount, d.Reason, d.By, d.At))],
+                },
+            },
         };
     }
 }
+
+public sealed record AuditView
+{
+    public required List<AuditFindingDto> Flags { get; init; }
+    public ReviewView? Review { get; init; }
+}
+
+/// <summary>The review of a flagged settlement (事后审核): flagged, accepted or refused, and every decision (who, when, why, how much).</summary>
+public sealed record ReviewView
+{
+    public required string Status { get; init; }
+    public required List<ReviewDecisionView> Decisions { get; init; }
+}
+
+public sealed record ReviewDecisionView(string Decision, decimal Amount, string Reason, string By, DateTimeOffset At);

@@ -25,7 +25,8 @@ public sealed class SubmitSettlementFunction(
     SettlementWaiter waiter,
     MemberStore members,
     CallbackPolicy callbacks,
-    TimeProvider clock)
+    TimeProvider clock,
+    AuditRuleSet? audit = null)
 {
     public async Task<IResult> HandleAsync(HttpRequest request, CancellationToken ct)
     {
@@ -62,13 +63,21 @@ public sealed class SubmitSettlementFunction(
 
         var (prepared, problem) = Prepare(dto, body, hospital);
         if (problem is not null) return problem.ToResult();
-        if (dto.Trial) return await TrialAsync(dto, prepared!.Home, hospital, prepared.Priced, ct).ConfigureAwait(false);
         var record = prepared!.Record;
         var settlementKey = record.SettlementId;
+        if (dto.Trial)
+        {
+            // A trial checks the codes against the registry and holds none.
+            if (record.TraceCodes.Count > 0 && await intake.CheckAsync(settlementKey, record.TraceCodes, ct).ConfigureAwait(false) is { } holder)
+                return Reused(prepared.Priced.Encounter, holder.Code, holder.TreatmentRegion, settlementKey).ToResult();
+            return await TrialAsync(dto, prepared.Home, hospital, prepared.Priced, prepared.Findings, ct).ConfigureAwait(false);
+        }
 
         // Listen before the settlement exists: the reply's signal (carrying the record) cannot come before the listener.
         using var listening = SettlementWaiter.RequestedWait(request) > TimeSpan.Zero ? waiter.Listen(settlementKey) : null;
-        var (outcome, stored) = await intake.RecordAsync(record, nonce.Nonce, ct).ConfigureAwait(false);
+        var recorded = await intake.RecordAsync(record, nonce.Nonce, ct).ConfigureAwait(false);
+        var (outcome, stored) = recorded;
+        if (outcome == IntakeResult.TraceCodeReused) return Reused(prepared.Priced.Encounter, recorded.ReusedCode!, recorded.HolderRegion!, settlementKey).ToResult();
         nonce.Spent = true; // by the creating transaction, or on its own (CreateAsync), or found used before
         switch (outcome)
         {
@@ -94,6 +103,7 @@ public sealed class SubmitSettlementFunction(
         var settlementKey = Keys.SettlementKey(hospital.Code, dto.HospitalSettlementId!);
 
         PricedEncounter priced;
+        IReadOnlyList<AuditFinding> findings;
         try
         {
             // A stay that ends after tomorrow (China time, a day of slack for clocks and time zones) has not happened yet.
@@ -107,6 +117,9 @@ public sealed class SubmitSettlementFunction(
                 ?? throw new RejectedException(new Rejection(RejectionCode.CatalogMissing,
                     $"No catalog of treatment region {hospital.Region} is in force on the service date {encounter.ServiceDate:yyyy-MM-dd}."));
             priced = SettlementEngine.Price(catalog, encounter);
+            if (TraceCodes.Check(encounter, catalog) is { } codeProblem) throw new RejectedException(codeProblem);
+            // The audit checks the bill alone decides (spec §10.2); those needing the member run at the home region.
+            findings = AuditEngine.AtGateway((audit ?? AuditRuleSet.Default).For(hospital.Region, encounter.ServiceDate), encounter, catalog);
             if (!packs.Knows(home)) throw new RejectedException(new Rejection(RejectionCode.UnknownHomeRegion, $"Region {home} is not a known home region.", "/member/homeRegion"));
             if (home == hospital.Region) throw new RejectedException(new Rejection(RejectionCode.NotCrossRegion, "The member is insured in the hospital's own region: settle locally, not across regions."));
         }
@@ -114,6 +127,8 @@ public sealed class SubmitSettlementFunction(
         {
             return (null, ProblemTypes.Rejection(e.Rejection, settlementKey));
         }
+        if (findings.Any(f => f.Blocks)) return (null, Blocked(findings, settlementKey));
+        var traceCodes = TraceCodes.Of(encounter);
 
         var now = clock.GetUtcNow();
         var message = new EvaluationRequestMessage
@@ -143,12 +158,15 @@ public sealed class SubmitSettlementFunction(
             RequestMessage = messageJson,
             CallbackUrl = dto.CallbackUrl,
             Total = priced.Total,
+            TraceCodes = traceCodes,
+            AuditFlags = findings.Count == 0 ? null : GatewayJson.Serialize(findings.Select(AuditFindingDto.From).ToList()),
         };
-        return (new PreparedSettlement(record, priced, home), null);
+        return (new PreparedSettlement(record, priced, home, findings), null);
     }
 
     /// <summary>预结算 for a prepared request: the home region's split now, from the registry read-only (nothing written).</summary>
-    public async Task<(SettlementOutcomeDto? Outcome, Problems.Problem? Problem)> TrialOutcomeAsync(RegionCode home, string memberId, string settlementKey, PricedEncounter priced, CancellationToken ct)
+    public async Task<(SettlementOutcomeDto? Outcome, Problems.Problem? Problem)> TrialOutcomeAsync(RegionCode home, string memberId, string settlementKey, PricedEncounter priced,
+        IReadOnlyList<AuditFinding> gatewayFindings, string treatmentRegion, CancellationToken ct)
     {
         var referring = priced.Encounter.Referral is { Type: ReferralType.Upward, ReferringSettlementId: { } r } ? r : null;
         var state = await members.LoadAsync(home, memberId, priced.Encounter.ServiceDate.Year, settlementKey, referring, ct).ConfigureAwait(false);
@@ -160,7 +178,9 @@ public sealed class SubmitSettlementFunction(
                 Encounter = priced.Encounter with { Referral = priced.Encounter.Referral! with { ReferringDeductiblePaid = state.Referring is { Status: AppliedStatus.Applied } m ? m.DeductiblePaid : null } },
             };
             var result = PolicyEngine.Evaluate(packs.Get(home, priced.Encounter.ServiceDate), withReferral, state.Profile, state.Accumulators);
-            return (SettlementOutcomeDto.From(result), null);
+            var homeFindings = AuditEngine.AtHome((audit ?? AuditRuleSet.Default).For(RegionCode.Parse(treatmentRegion), priced.Encounter.ServiceDate), priced.Encounter, state.Profile, state.History);
+            if (homeFindings.Any(f => f.Blocks)) return (null, Blocked([.. gatewayFindings, .. homeFindings], settlementKey));
+            return (SettlementOutcomeDto.From(result).WithAudit([.. gatewayFindings, .. homeFindings]), null);
         }
         catch (RejectedException e)
         {
@@ -172,20 +192,35 @@ public sealed class SubmitSettlementFunction(
     /// 预结算: the split the home region would give now, computed by the reference home evaluator from the member
     /// registry read-only. Nothing is written (only the request's nonce, which every signed request spends).
     /// </summary>
-    private async Task<IResult> TrialAsync(SettlementRequest dto, RegionCode home, Reference.Hospital hospital, PricedEncounter priced, CancellationToken ct)
+    private async Task<IResult> TrialAsync(SettlementRequest dto, RegionCode home, Reference.Hospital hospital, PricedEncounter priced, IReadOnlyList<AuditFinding> gatewayFindings,
+        CancellationToken ct)
     {
         var key = Keys.SettlementKey(hospital.Code, dto.HospitalSettlementId!);
-        var (outcome, problem) = await TrialOutcomeAsync(home, dto.Member!.MemberId!, key, priced, ct).ConfigureAwait(false);
+        var (outcome, problem) = await TrialOutcomeAsync(home, dto.Member!.MemberId!, key, priced, gatewayFindings, hospital.Region.Value, ct).ConfigureAwait(false);
         if (problem is not null) return problem.ToResult();
         return GatewayResults.Json(new TrialSettlementView(true, dto.HospitalSettlementId!, home.Value, hospital.Region.Value, outcome!.Split, outcome.Split.National(),
-            outcome.Ratio, outcome.DeductibleDue, outcome.PackId, outcome.PackVersion, outcome.CatalogVersion, outcome.Explanation));
+            outcome.Ratio, outcome.DeductibleDue, outcome.PackId, outcome.PackVersion, outcome.CatalogVersion, outcome.Explanation,
+            outcome.AuditFlags() is { Count: > 0 } flags ? flags : null));
     }
+
+    /// <summary><c>audit-blocked</c>: every blocking rule with its lines (and the flags that fired too), so the hospital corrects and resubmits.</summary>
+    public static Problems.Problem Blocked(IReadOnlyList<AuditFinding> findings, string settlementKey) =>
+        ProblemTypes.Rejection(new Rejection(RejectionCode.AuditBlocked, AuditEngine.BlockedDetail(findings)), settlementKey) with
+        {
+            Extensions = new Dictionary<string, object?> { ["audit"] = findings.Select(AuditFindingDto.From).ToList() },
+        };
+
+    private static Problems.Problem Reused(Encounter encounter, string code, string holderRegion, string settlementKey) =>
+        ProblemTypes.Rejection(TraceCodes.Reused(encounter, code, holderRegion), settlementKey) with
+        {
+            Extensions = new Dictionary<string, object?> { ["traceCode"] = code, ["holderTreatmentRegion"] = holderRegion },
+        };
 }
 
 /// <summary>A settlement request validated and priced, with the record and evaluation request it makes (nothing written yet).</summary>
-public sealed record PreparedSettlement(SettlementRecord Record, PricedEncounter Priced, RegionCode Home);
+public sealed record PreparedSettlement(SettlementRecord Record, PricedEncounter Priced, RegionCode Home, IReadOnlyList<AuditFinding> Findings);
 
 /// <summary>A trial settlement's answer (nothing written): the split the home region's rules give, with their explanation.</summary>
 public sealed record TrialSettlementView(bool Trial, string HospitalSettlementId, string HomeRegion, string TreatmentRegion, SplitDto Split,
     IReadOnlyDictionary<string, decimal> National, decimal Ratio, decimal DeductibleDue, string PackId, string PackVersion, string CatalogVersion,
-    List<ExplanationDto> Explanation);
+    List<ExplanationDto> Explanation, IReadOnlyList<AuditFindingDto>? Audit = null);

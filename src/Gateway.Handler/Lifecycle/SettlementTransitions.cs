@@ -22,7 +22,8 @@ public sealed record TransitionOutcome(SettlementRecord Record, Decision Decisio
 /// through the messaging port (<see cref="Dispatcher.NotifyAsync"/>).
 /// </summary>
 public sealed class SettlementTransitions(SettlementStore settlements, SettlementPostings postings, Dispatcher dispatcher, SettlementSignals signals,
-    ClaimCheck claims, LifecyclePolicy policy, TimeProvider clock, ILogger<SettlementTransitions> log)
+    ClaimCheck claims, LifecyclePolicy policy, TimeProvider clock, ILogger<SettlementTransitions> log, TraceCodeStore? codes = null,
+    ReviewStore? reviews = null)
 {
     public LifecyclePolicy Policy => policy;
 
@@ -84,12 +85,27 @@ public sealed class SettlementTransitions(SettlementStore settlements, Settlemen
                     break;
                 case Work.Post p:
                     await postings.PostAsync(s, p.Entry, ct).ConfigureAwait(false);
+                    // A flagged settlement is listed for its home region's review with its posting (repaired with it, idempotent).
+                    if (p.Entry == Posting.Journal && s.Status == SettlementStatus.Completed && reviews is not null && Clearing.Reviews.ItemFor(s) is { } item)
+                        await reviews.ListAsync(item, ct).ConfigureAwait(false);
                     break;
                 case Work.RepairPostings:
                     if (await postings.RepairAsync(s, ct).ConfigureAwait(false)) log.LogWarning("The posting of {Settlement} was repaired by the sweep.", s.SettlementId);
+                    if (s.Status == SettlementStatus.Completed && reviews is not null && Clearing.Reviews.ItemFor(s) is { } listed) await reviews.ListAsync(listed, ct).ConfigureAwait(false);
                     break;
                 case Work.DiscardPosting:
-                    await settlements.CompleteOwedAsync(s.HospitalCode, SettlementStore.PostPrefix + s.HospitalSettlementId, ct).ConfigureAwait(false);
+                    // Only what this decision posted (or, repairing, what the state it read implies) clears the marker.
+                    var upTo = decision.After.Any(w => w is Work.Post { Entry: Posting.Reversal }) || (decision.After.Any(w => w is Work.RepairPostings) && s.Status == SettlementStatus.Cancelled)
+                        ? Posting.Reversal : Posting.Journal;
+                    await settlements.CompletePostingAsync(s.HospitalCode, s.HospitalSettlementId, upTo, ct, s.PostMarkerETag).ConfigureAwait(false);
+                    break;
+                case Work.ReleaseCodes when codes is not null:
+                    await SettlementIntake.ReleaseAsync(codes, s, ct).ConfigureAwait(false);
+                    break;
+                case Work.ReleaseCodes:
+                    break;
+                case Work.DiscardRelease:
+                    await settlements.CompleteOwedAsync(s.HospitalCode, SettlementStore.ReleasePrefix + s.HospitalSettlementId, ct).ConfigureAwait(false);
                     break;
                 case Work.DiscardVoid:
                     await settlements.CompleteOwedAsync(s.HospitalCode, SettlementStore.VoidPrefix + s.HospitalSettlementId, ct).ConfigureAwait(false);

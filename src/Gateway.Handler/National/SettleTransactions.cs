@@ -108,7 +108,7 @@ public sealed class SettleTransactions(
         var stay = await stayTransactions.StayAsync(call, data?.MdtrtId, data?.PsnNo, "/input/data", ct).ConfigureAwait(false);
         var c = await CheckAsync(call, input, SetlIdFor(stay.MdtrtId, stay.SettlementSeq + 1), stay, ct).ConfigureAwait(false);
         var home = c.Prepared.Home;
-        var (outcome, problem) = await submit.TrialOutcomeAsync(home, stay.PsnNo, c.Prepared.Record.SettlementId, c.Prepared.Priced, ct).ConfigureAwait(false);
+        var (outcome, problem) = await submit.TrialOutcomeAsync(home, stay.PsnNo, c.Prepared.Record.SettlementId, c.Prepared.Priced, c.Prepared.Findings, call.Hospital.Region.Value, ct).ConfigureAwait(false);
         if (problem is not null) throw new NationalRefusal(problem.Name, problem.Detail);
         var state = await members.LoadAsync(home, stay.PsnNo, c.Prepared.Priced.Encounter.ServiceDate.Year, "none", null, ct).ConfigureAwait(false)
             ?? throw new NationalRefusal("unknown-member", $"Member {stay.PsnNo} is not insured in region {home}.");

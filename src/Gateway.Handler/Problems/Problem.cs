@@ -17,13 +17,15 @@ public sealed record Problem(string Name, int Status, string Title, string Detai
     public IReadOnlyList<FieldError>? Errors { get; init; }
     public string? SettlementId { get; init; }
     public string? Instance { get; init; }
+    /// <summary>Members of the problem beyond RFC 9457's (camelCase names, e.g. <c>traceCode</c>, <c>rules</c>), documented with its type.</summary>
+    public IReadOnlyDictionary<string, object?>? Extensions { get; init; }
 
     public string Type => TypeBase + Name;
 
     /// <summary>The wire form (RFC 9457 members, then the gateway's extensions).</summary>
     public ProblemBody ToBody() => new(Type, Title, Status, Detail, Instance, SettlementId, Errors);
 
-    public string ToJson() => GatewayJson.Serialize(ToBody());
+    public string ToJson() => ProblemBody.Write(ToBody(), Extensions);
 
     /// <summary>The framework's form: the gateway's extensions as <c>settlementId</c> and <c>errors</c>.</summary>
     public Microsoft.AspNetCore.Mvc.ProblemDetails ToProblemDetails()
@@ -31,6 +33,8 @@ public sealed record Problem(string Name, int Status, string Title, string Detai
         var details = new Microsoft.AspNetCore.Mvc.ProblemDetails { Type = Type, Title = Title, Status = Status, Detail = Detail, Instance = Instance };
         if (SettlementId is not null) details.Extensions[ProblemBody.SettlementIdMember] = SettlementId;
         if (Errors is not null) details.Extensions[ProblemBody.ErrorsMember] = Errors;
+        if (Extensions is not null)
+            foreach (var (k, v) in Extensions) details.Extensions[k] = v;
         return details;
     }
 
@@ -43,6 +47,17 @@ public sealed record ProblemBody(string Type, string Title, int Status, string D
 {
     public const string SettlementIdMember = "settlementId";
     public const string ErrorsMember = "errors";
+
+    /// <summary>The body with a problem type's own members after it (e.g. <c>traceCode</c>, <c>audit</c>: camelCase names, documented with the type); nulls omitted.</summary>
+    public static string Write(ProblemBody body, IEnumerable<KeyValuePair<string, object?>>? extensions)
+    {
+        var json = GatewayJson.Serialize(body);
+        var extra = extensions?.Where(e => e.Value is not null && e.Key is not (SettlementIdMember or ErrorsMember)).ToList();
+        if (extra is null || extra.Count == 0) return json;
+        var o = Newtonsoft.Json.Linq.JObject.Parse(json);
+        foreach (var (k, v) in extra) o[k] = Newtonsoft.Json.Linq.JToken.Parse(GatewayJson.Serialize(v!));
+        return o.ToString(Newtonsoft.Json.Formatting.None);
+    }
 }
 
 /// <summary>A name, status and title: one entry of the catalogue.</summary>

@@ -46,7 +46,7 @@ public sealed class GatewayProblemDetailsWriter : IProblemDetailsWriter
         var response = context.HttpContext.Response;
         response.StatusCode = status;
         response.ContentType = "application/problem+json; charset=utf-8";
-        return new ValueTask(response.WriteAsync(GatewayJson.Serialize(body), System.Text.Encoding.UTF8, context.HttpContext.RequestAborted));
+        return new ValueTask(response.WriteAsync(ProblemBody.Write(body, d.Extensions), System.Text.Encoding.UTF8, context.HttpContext.RequestAborted));
     }
 }
 

@@ -10,6 +10,9 @@ namespace Gateway.Handler.Replies;
 /// <summary>What one sweep did.</summary>
 public sealed record SweepReport(int Redispatched, int Failed, int VoidsSent, int CancelsSent, int PostingsRepaired, int Deferred)
 {
+    /// <summary>Owed work not done because of an error (retried by the next sweep): a sweep with errors is not a complete one.</summary>
+    public int Errors { get; init; }
+
     public override string ToString() =>
         $"sweep: {Redispatched} re-dispatched, {Failed} failed, {VoidsSent} voids sent, {CancelsSent} cancels sent, {PostingsRepaired} postings repaired, {Deferred} deferred";
 }
@@ -23,7 +26,7 @@ public sealed record SweepReport(int Redispatched, int Failed, int VoidsSent, in
 /// (<see cref="MaxSendsPerSweep"/>): the rest waits for the next sweep, so a backlog is never handed to a slow queue all at once.
 /// </summary>
 public sealed class SweepSettlementsFunction(SettlementStore settlements, SettlementTransitions transitions, TimeProvider clock,
-    HospitalRegistry hospitals, Dispatcher dispatcher, ILogger<SweepSettlementsFunction> log)
+    HospitalRegistry hospitals, Dispatcher dispatcher, ILogger<SweepSettlementsFunction> log, SettlementIntake? intake = null)
 {
     public const int MaxSendsPerSweep = 200;
 
@@ -39,19 +42,36 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
     {
         var now = clock.GetUtcNow();
         var policy = transitions.Policy;
-        int redispatched = 0, failed = 0, voids = 0, cancels = 0, repaired = 0, deferred = 0, sends = 0;
+        int redispatched = 0, failed = 0, voids = 0, cancels = 0, repaired = 0, deferred = 0, sends = 0, errors = 0;
         foreach (var hospital in hospitals.All.Select(h => h.Code).Order(StringComparer.Ordinal))
         await foreach (var item in settlements.SweepAsync(hospital, now - policy.RedispatchAfter, now, ct).ConfigureAwait(false))
         {
             var owed = item.Owed;
+            if (item.Kind == SettlementStore.HoldPrefix)
+            {
+                // An intake attempt that never recorded its settlement: release what it held (spec §10.1; not a lifecycle event:
+                // there is no settlement of it to decide on).
+                try
+                {
+                    if (intake is not null && await intake.RepairHoldAsync(owed.HospitalCode, owed.RowKey, ct).ConfigureAwait(false))
+                        log.LogWarning("Traceability codes held by an unrecorded attempt of {Settlement} were released by the sweep.", owed.SettlementId);
+                }
+                catch (Exception x) when (x is RequestFailedException or InvalidOperationException)
+                {
+                    errors++;
+                    log.LogWarning("Hold repair of {Settlement} not done ({Error}); the next sweep retries.", owed.SettlementId, FailureText.Describe(x));
+                }
+                continue;
+            }
             LifecycleEvent e = item.Kind switch
             {
+                SettlementStore.ReleasePrefix => new LifecycleEvent.ReleaseDue(),
                 SettlementStore.WaitPrefix => new LifecycleEvent.PendingChecked(Jitter(owed.SettlementId)),
                 SettlementStore.VoidPrefix => new LifecycleEvent.VoidDue(owed.Sends),
                 SettlementStore.CancelPrefix => new LifecycleEvent.CancelDue(owed.Sends),
                 _ => new LifecycleEvent.PostingDue(),
             };
-            if (sends >= MaxSendsPerSweep && e is not LifecycleEvent.PostingDue)
+            if (sends >= MaxSendsPerSweep && e is not (LifecycleEvent.PostingDue or LifecycleEvent.ReleaseDue))
             {
                 deferred++;
                 continue;
@@ -80,10 +100,11 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
             }
             catch (Exception x) when (x is RequestFailedException or InvalidOperationException or HttpRequestException or TimeoutException)
             {
+                errors++;
                 log.LogWarning("Owed work {Kind} of {Settlement} not done ({Error}); the next sweep retries.", item.Kind, owed.SettlementId, FailureText.Describe(x));
             }
         }
-        return new SweepReport(redispatched, failed, voids, cancels, repaired, deferred);
+        return new SweepReport(redispatched, failed, voids, cancels, repaired, deferred) { Errors = errors };
     }
 
     /// <summary>A settlement's own jitter in [0, 1): stable, so one sweep after another agree on when it is due.</summary>

@@ -258,11 +258,44 @@ async function renderSettlement(id) {
         <tr><th>Ratio 比例</th><td class="num">${s.ratio ? (Number(s.ratio) * 100).toFixed(0) + "%" : ""}</td></tr></tbody></table>
         <p>${region(s.homeRegion)} → ${region(s.treatmentRegion)} · hospital ${esc(data.hospitalCode)} · member ${esc(s.memberId)} · pack ${esc(s.packId)} v${esc(s.packVersion)} · catalog ${esc(s.catalogVersion)}</p></div>
       <div class="card"><h2>Journal 分录</h2><table id="journal"><thead><tr><th>Entry</th><th>Period</th><th>Account 科目</th><th class="num">Debit 借</th><th class="num">Credit 贷</th></tr></thead><tbody>
-        ${data.journal.map(j => j.lines.map(l => `<tr><td>${j.reversal ? "reversal 冲正" : "posting 记账"}</td><td>${esc(j.period)}</td><td>${esc(l.account)}</td>${num(l.debit)}${num(l.credit)}</tr>`).join("")).join("")}
+        ${data.journal.map(j => j.lines.map(l => `<tr><td>${j.adjustment ? "refusal 拒付" : j.reversal ? "reversal 冲正" : "posting 记账"}</td><td>${esc(j.period)}</td><td>${esc(l.account)}</td>${num(l.debit)}${num(l.credit)}</tr>`).join("")).join("")}
       </tbody></table></div>
     </div>
     <div class="card"><h2>Explanation 计算说明</h2><table id="explanation"><thead><tr><th>Line 行</th><th>Step 步骤</th><th class="num">Amount 金额</th><th>Why 说明</th></tr></thead><tbody>
       ${(s.explanation || []).map(x => `<tr><td>${x.lineNo ?? ""}</td><td>${esc(x.code)}</td>${num(x.amount)}<td style="white-space:normal">${esc(x.text)}</td></tr>`).join("")}</tbody></table></div>`;
+}
+
+// Review after settlement 事后审核: the flagged settlements of the user's home region(s), accepted or refused (拒付) with a reason and an amount.
+async function renderReviews(home) {
+  const mine = generation;
+  const me = user();
+  const regions = (me && me.respondsFor) || [];
+  if (!home) home = regions[0];
+  if (!home) { app.innerHTML = `<div class="card" id="reviews"><h1>Review 事后审核</h1><p>Reviews are for a home region's clearing users 仅限参保地清算人员.</p></div>`; return; }
+  const data = await api(`/reviews/${encodeURIComponent(home)}`);
+  if (mine !== generation) return;
+  const rules = i => i.rules.map(r => `<div><b>${esc(r.ruleId)}</b> ${esc(r.kind)}${r.lines.length ? " · lines " + esc(r.lines.join(", ")) : ""}: ${esc(r.text)}</div>`).join("");
+  const decisions = i => i.decisions.map(d => `<div style="overflow-wrap:anywhere">${esc(d.decision)} ${money(d.amount)} · ${esc(d.by)} · ${esc(String(d.at).slice(0, 16).replace("T", " "))} UTC · ${esc(d.reason)}</div>`).join("");
+  app.innerHTML = `<h1>Review 事后审核 · home ${region(home)}</h1>
+    ${regions.length > 1 ? `<p>${regions.map(r => `<a href="#/reviews/${esc(r)}">${region(r)}</a>`).join(" · ")}</p>` : ""}
+    <div class="card"><table id="reviews"><thead><tr><th>Settlement 结算</th><th>Treatment 就医地</th><th>Period 期间</th><th>Rules 规则</th><th class="num">Fund share 基金</th><th>Status 状态</th><th>Decision 决定</th></tr></thead><tbody>
+    ${data.items.map(i => `<tr data-id="${esc(i.settlementId)}"><td><a href="#/settlement/${encodeURIComponent(i.settlementId)}">${esc(i.settlementId)}</a></td><td>${region(i.treatmentRegion)}</td><td>${esc(i.period)}</td>
+      <td style="white-space:normal">${rules(i)}</td>${num(i.fundShare)}<td><span class="status ${esc(i.status)}">${esc(i.status)}</span></td>
+      <td style="white-space:normal">${i.status === "flagged"
+        ? `<form class="decide"><input name="reason" placeholder="Reason 理由" required maxlength="1000"> <input name="amount" placeholder="${money(i.fundShare)}" inputmode="decimal" size="9">
+           <button type="submit" name="action" value="accept">Accept 通过</button> <button type="submit" name="action" value="refuse">Refuse 拒付</button> <span class="error"></span></form>`
+        : decisions(i)}</td></tr>`).join("") || `<tr><td colspan="7">Nothing flagged 暂无</td></tr>`}
+    </tbody></table></div>`;
+  for (const form of app.querySelectorAll("form.decide")) {
+    form.addEventListener("submit", async e => {
+      e.preventDefault();
+      const id = form.closest("tr").dataset.id, action = e.submitter.value;
+      const body = { reason: form.reason.value };
+      if (action === "refuse" && form.amount.value.trim()) body.amount = form.amount.value.trim();
+      try { await api(`/reviews/${encodeURIComponent(home)}/${encodeURIComponent(id)}/${action}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }); render(); }
+      catch (err) { form.querySelector(".error").textContent = err.message; }
+    });
+  }
 }
 
 async function renderReconciliations() {
@@ -303,6 +336,7 @@ async function render() {
     else if (parts[0] === "pair") await renderPair(parts[1], parts[2], parts[3], query);
     else if (parts[0] === "settlement") await renderSettlement(decodeURIComponent(parts[1]));
     else if (parts[0] === "reconciliations") await renderReconciliations();
+    else if (parts[0] === "reviews") await renderReviews(parts[1]);
     else await renderOverview(parts[0] === "period" ? parts[1] : null);
   } catch (err) {
     app.innerHTML = `<p class="error">${esc(err.message)}</p>`;

@@ -22,7 +22,12 @@ public sealed class GatewayStorage
     /// <summary>National messages answered, by hospital and msgid (idempotency of the national interface).</summary>
     public const string NationalMessagesTable = "NationalMessages";
 
-    public static readonly string[] AllTables = [SettlementsTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable, FilingsTable, StaysTable, NationalMessagesTable];
+    /// <summary>Traceability codes (追溯码) held nationally, partitioned by code (spec §10.1, TraceCodeStore).</summary>
+    public const string TraceCodesTable = "TraceCodes";
+    /// <summary>Post-settlement review (事后审核, spec §10.3): flagged settlements per home region and the decisions on them.</summary>
+    public const string ReviewsTable = "Reviews";
+
+    public static readonly string[] AllTables = [SettlementsTable, MembersTable, AccumulatorsTable, LedgerTable, PeriodsTable, FilingsTable, StaysTable, NationalMessagesTable, TraceCodesTable, ReviewsTable];
 
     public GatewayStorage(string connectionString, StorageRoundTripCounter? counter = null, FaultInjectionPolicy? faults = null, StorageRetry? retry = null,
         StoragePressure? pressure = null)

@@ -64,10 +64,25 @@ public sealed class LedgerStore(GatewayStorage storage, IReadOnlyList<RegionCode
     /// <summary>Posts the exact reversal of a settlement's entry into the period open at <paramref name="anchor"/> (or the next open one).</summary>
     public async Task<JournalEntry> ReverseAsync(string settlementKey, DateTimeOffset anchor, CancellationToken ct, bool indexedAtAnchor = false)
     {
-        var original = (await EntriesBySettlementAsync(settlementKey, ct).ConfigureAwait(false)).FirstOrDefault(e => !e.IsReversal)
+        var original = (await EntriesBySettlementAsync(settlementKey, ct).ConfigureAwait(false)).FirstOrDefault(e => e.Sequence == 0)
             ?? throw new InvalidOperationException($"No journal entry to reverse for {settlementKey}.");
         var (entry, partition) = await WriteAsync(settlementKey, 1, original.Home, original.Treatment, anchor, period => Journal.Reverse(original, period), ct).ConfigureAwait(false);
         await IndexAsync(entry, partition, anchor, indexedAtAnchor, ct).ConfigureAwait(false);
+        return entry;
+    }
+
+    /// <summary>
+    /// Posts a review's refusal (spec §10.3) once: the adjustment (sequence 2) of the settlement's posting, into the posting's
+    /// period when it is open (else the next open one); a replay finds it and posts nothing (the first amount stands).
+    /// </summary>
+    public async Task<JournalEntry> AdjustAsync(string settlementKey, decimal amount, CancellationToken ct)
+    {
+        var original = (await EntriesBySettlementAsync(settlementKey, ct).ConfigureAwait(false)).FirstOrDefault(e => e.Sequence == 0)
+            ?? throw new InvalidOperationException($"No journal entry to adjust for {settlementKey}.");
+        var anchor = original.Period.Start;
+        var (entry, partition) = await WriteAsync(settlementKey, JournalEntry.AdjustmentSequence, original.Home, original.Treatment, anchor,
+            period => Journal.Adjust(original, amount, period), ct).ConfigureAwait(false);
+        await IndexAsync(entry, partition, anchor, false, ct).ConfigureAwait(false);
         return entry;
     }
 

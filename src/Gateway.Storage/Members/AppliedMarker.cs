@@ -6,7 +6,13 @@ namespace Gateway.Storage;
 /// Status <see cref="AppliedStatus.Voided"/> is final: either the applied delta was reversed because the gateway failed the
 /// settlement, or (zero delta, a tombstone) the void arrived before the evaluation, which will then be rejected.
 /// </summary>
-public sealed record AppliedMarker(string SettlementKey, string Status, int Year, string DeltaJson, string ReplyJson, decimal DeductiblePaid, decimal AccountPaid);
+public sealed record AppliedMarker(string SettlementKey, string Status, int Year, string DeltaJson, string ReplyJson, decimal DeductiblePaid, decimal AccountPaid)
+{
+    /// <summary>The stay (or visit) and its primary diagnosis: the member's history the audit's readmission and visit-frequency checks read (spec §10.2).</summary>
+    public DateOnly? Admission { get; init; }
+    public DateOnly? Discharge { get; init; }
+    public string? Diagnosis { get; init; }
+}
 
 public static class AppliedStatus
 {

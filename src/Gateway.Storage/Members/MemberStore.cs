@@ -14,7 +14,11 @@ public sealed record MemberState(
     ETag? AccumulatorsETag,
     AppliedMarker? Applied,
     ETag? AppliedETag,
-    AppliedMarker? Referring);
+    AppliedMarker? Referring)
+{
+    /// <summary>The member's other settlements applied here (any treatment region, any year): the audit's history (spec §10.2).</summary>
+    public IReadOnlyList<MemberVisit> History { get; init; } = [];
+}
 
 /// <summary>The member registry and accumulators of a home region (one partition per member).</summary>
 public sealed class MemberStore(GatewayStorage storage)
@@ -68,7 +72,10 @@ public sealed class MemberStore(GatewayStorage storage)
         // The member's online filings (filing-… rows, written by the home region's filing decisions) come in the same query.
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and (RowKey eq {MemberRows.ProfileRow} or RowKey eq {MemberRows.YearRow(year)} or RowKey eq {applied}")
                      + " or " + TableClient.CreateQueryFilter($"(RowKey ge {MemberRows.FilingPrefix} and RowKey lt {MemberRows.FilingPrefixEnd})")
-                     + (referringKey is null ? ")" : " or " + TableClient.CreateQueryFilter($"RowKey eq {MemberRows.AppliedRow(referringKey)}") + ")");
+                     // The member's markers (the audit's history, and the referring one among them): the same partition, the same round-trip.
+                     + " or " + TableClient.CreateQueryFilter($"(RowKey ge {"applied-"} and RowKey lt {"applied."})") + ")";
+        var referringRow = referringKey is null ? null : MemberRows.AppliedRow(referringKey);
+        var history = new List<MemberVisit>();
         TableEntity? profile = null, acc = null, marker = null, referring = null;
         List<Filing>? online = null;
         await foreach (var e in _table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
@@ -81,14 +88,20 @@ public sealed class MemberStore(GatewayStorage storage)
                 if (FilingOf(e) is { Status: FilingMarkerStatus.Filed, ValidFrom: { } from } f && RegionCode.TryParse(f.TreatmentRegion, out var filedFor))
                     (online ??= []).Add(new Filing(filedFor, from, f.ValidTo));
             }
-            else referring = e;
+            else if (e.RowKey.StartsWith("applied-", StringComparison.Ordinal))
+            {
+                if (e.RowKey == referringRow) referring = e;
+                if (e.GetString("Status") == AppliedStatus.Applied && e.GetString("Admission") is { } adm && e.GetString("Discharge") is { } dis)
+                    history.Add(new MemberVisit(e.RowKey["applied-".Length..], DateOnly.ParseExact(adm, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+                        DateOnly.ParseExact(dis, "yyyy-MM-dd", CultureInfo.InvariantCulture), e.GetString("Diagnosis")));
+            }
         }
         if (profile is null) return null;
         var member = MemberRows.FromEntity(profile);
         if (online is not null) member = member with { Filings = [.. member.Filings, .. online] };
         return new MemberState(partition, member, profile.ETag,
             acc is null ? AnnualAccumulators.Empty(year) : MemberRows.AccumulatorsFromEntity(acc), acc?.ETag,
-            marker is null ? null : Marker(marker), marker?.ETag, referring is null ? null : Marker(referring));
+            marker is null ? null : Marker(marker), marker?.ETag, referring is null ? null : Marker(referring)) { History = history };
     }
 
     /// <summary>
@@ -174,6 +187,9 @@ public sealed class MemberStore(GatewayStorage storage)
             ["Delta"] = m.DeltaJson,
             ["DeductiblePaid"] = m.DeductiblePaid.ToString("0.00", CultureInfo.InvariantCulture),
             ["AccountPaid"] = m.AccountPaid.ToString("0.00", CultureInfo.InvariantCulture),
+            ["Admission"] = m.Admission?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["Discharge"] = m.Discharge?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["Diagnosis"] = m.Diagnosis,
         };
         LargeText.Write(e, "Reply", m.ReplyJson); // a long bill's explanation exceeds one property
         return e;
@@ -181,7 +197,12 @@ public sealed class MemberStore(GatewayStorage storage)
 
     private static AppliedMarker Marker(TableEntity e) => new(
         e.RowKey["applied-".Length..], e.GetString("Status"), e.GetInt32("Year") ?? 0, e.GetString("Delta") ?? "", LargeText.Read(e, "Reply") ?? "",
-        decimal.Parse(e.GetString("DeductiblePaid") ?? "0", CultureInfo.InvariantCulture), decimal.Parse(e.GetString("AccountPaid") ?? "0", CultureInfo.InvariantCulture));
+        decimal.Parse(e.GetString("DeductiblePaid") ?? "0", CultureInfo.InvariantCulture), decimal.Parse(e.GetString("AccountPaid") ?? "0", CultureInfo.InvariantCulture))
+    {
+        Admission = e.GetString("Admission") is { } a ? DateOnly.ParseExact(a, "yyyy-MM-dd", CultureInfo.InvariantCulture) : null,
+        Discharge = e.GetString("Discharge") is { } d ? DateOnly.ParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture) : null,
+        Diagnosis = e.GetString("Diagnosis"),
+    };
 
     /// <summary>One partition query: the member's profile (null when not in the registry) and the filing's marker (null when undecided).</summary>
     public async Task<(MemberProfile? Profile, FilingMarker? Marker)> LoadFilingAsync(RegionCode region, string memberId, string filingKey, CancellationToken ct)

@@ -36,7 +36,13 @@ public sealed record SettlementRecord
     public int DispatchCount { get; init; }
     /// <summary>The nonce row of the request that created it and a mark of the call: an SDK retry of a committed intake transaction is recognised as its own.</summary>
     public string? CreatedWith { get; init; }
+    /// <summary>The traceability codes (追溯码, spec §10.1) its drug and material lines carry, in bill order: held while it is live.</summary>
+    public IReadOnlyList<string> TraceCodes { get; init; } = [];
+    /// <summary>Audit rules with outcome flag that fired at intake (JSON list of AuditFindingDto; spec §10.2), null when none did.</summary>
+    public string? AuditFlags { get; init; }
     public ETag ETag { get; init; }
+    /// <summary>Not stored: the ETag of the <c>~post|</c> marker the transition that returned this record wrote (its discard is then one conditional delete).</summary>
+    public ETag? PostMarkerETag { get; init; }
 }
 
 public static class SettlementRecordLifecycle
@@ -54,6 +60,7 @@ public static class SettlementRecordLifecycle
         RejectionDetail = r.RejectionDetail,
         Redispatches = r.DispatchCount,
         Voidable = r.RequestMessage.Length > 0,
+        HoldsCodes = r.TraceCodes.Count > 0,
     };
 
     /// <summary>The record in the lifecycle's new state (everything else, the request and the outcome, as it was).</summary>

@@ -17,6 +17,8 @@ public enum CreateOutcome
     Existing,
     /// <summary>The request's nonce was used before: nothing was written.</summary>
     NonceReplayed,
+    /// <summary>The intake attempt's traceability-code hold row was gone or changed (the sweep released its holds): nothing written.</summary>
+    HoldLost,
 }
 
 /// <summary>
@@ -42,14 +44,19 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
     /// <summary>Spends a nonce (insert-only; the row sits in the hospital's partition). False: it was used before.</summary>
     public async Task<bool> SpendNonceAsync(string hospitalCode, NonceUse nonce, CancellationToken ct)
     {
+        // This call's own mark: an SDK retry of an insert that committed (its answer lost) meets its own row, not a replay.
+        var mark = Guid.NewGuid().ToString("N");
+        var row = NonceEntity(hospitalCode, nonce);
+        row["Mark"] = mark;
         try
         {
-            await _table.AddEntityAsync(NonceEntity(hospitalCode, nonce), ct).ConfigureAwait(false);
+            await _table.AddEntityAsync(row, ct).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return false;
+            var stored = await _table.GetEntityIfExistsAsync<TableEntity>(hospitalCode, row.RowKey, cancellationToken: ct).ConfigureAwait(false);
+            return stored.HasValue && stored.Value!.GetString("Mark") == mark;
         }
     }
 
@@ -65,7 +72,8 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
     /// settlement exists already the nonce is spent on its own and the stored settlement returned; a nonce used before
     /// writes nothing and answers <see cref="CreateOutcome.NonceReplayed"/> (record null).
     /// </summary>
-    public async Task<(CreateOutcome Outcome, SettlementRecord? Record)> CreateAsync(SettlementRecord record, NonceUse? nonce, CancellationToken ct)
+    public async Task<(CreateOutcome Outcome, SettlementRecord? Record)> CreateAsync(SettlementRecord record, NonceUse? nonce, CancellationToken ct,
+        (string RowKey, ETag ETag)? hold = null)
     {
         // This attempt's own mark (one per call, so an SDK retry of the same transaction carries it and a replayed request does not).
         if (nonce is not null) record = record with { CreatedWith = NonceRow(nonce.KeyId, nonce.Nonce) + "|" + Guid.NewGuid().ToString("N") };
@@ -73,7 +81,7 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
         {
             ETag etag;
             var pending = record.Status == SettlementStatus.Pending;
-            if (nonce is null && !pending)
+            if (nonce is null && !pending && hold is null)
             {
                 var response = await _table.AddEntityAsync(ToEntity(record), ct).ConfigureAwait(false);
                 etag = response.Headers.ETag ?? default;
@@ -86,12 +94,18 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
                 var settlementAction = actions.Count;
                 actions.Add(new(TableTransactionActionType.Add, ToEntity(record)));
                 if (pending) actions.Add(new(TableTransactionActionType.UpsertReplace, WaitEntity(record.HospitalCode, record.HospitalSettlementId, record.SubmittedAt)));
+                // The attempt's hold row goes with it, under the ETag the attempt wrote: the settlement commits only if its holds still stand.
+                if (hold is { } h) actions.Add(new(TableTransactionActionType.Delete, new TableEntity(record.HospitalCode, h.RowKey), h.ETag));
                 var response = await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
                 etag = response.Value[settlementAction].Headers.ETag ?? default;
             }
             var created = record with { ETag = etag };
             _recent.Remember(created);
             return (CreateOutcome.Created, created);
+        }
+        catch (RequestFailedException e) when (hold is not null && e.Status is 404 or 412)
+        {
+            return (CreateOutcome.HoldLost, null);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
@@ -161,6 +175,7 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
             {
                 var extra = work is null ? [] : RowsOwed(next, work);
                 ETag etag;
+                ETag? postMarker = null;
                 if (extra.Count == 0 && !leavesPending)
                 {
                     var response = await _table.UpdateEntityAsync(ToEntity(next), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
@@ -173,8 +188,10 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
                     if (leavesPending) actions.Add(new(TableTransactionActionType.Delete, new TableEntity(hospitalCode, WaitPrefix + hospitalSettlementId), ETag.All));
                     var response = await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
                     etag = response.Value[0].Headers.ETag ?? default;
+                    var post = actions.FindIndex(a => a.Entity.RowKey == PostPrefix + hospitalSettlementId);
+                    if (post > 0 && response.Value.Count > post) postMarker = response.Value[post].Headers.ETag;
                 }
-                var written = next with { ETag = etag };
+                var written = next with { ETag = etag, PostMarkerETag = postMarker };
                 _recent.Remember(written);
                 return written;
             }
@@ -204,8 +221,9 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
                 case Work.OweCancel c: rows.Add(CancelEntity(after.HospitalCode, after.HospitalSettlementId, c.Due, c.Sends)); break;
                 case Work.OwePosting p:
                     rows.AddRange(SettlementPostings.IndexRows(after, p.Entry));
-                    rows.Add(PostEntity(after.HospitalCode, after.HospitalSettlementId, p.Due));
+                    rows.Add(PostEntity(after.HospitalCode, after.HospitalSettlementId, p.Due, p.Entry));
                     break;
+                case Work.OweRelease r: rows.Add(ReleaseEntity(after.HospitalCode, after.HospitalSettlementId, r.Due)); break;
                 case Work.StopTrackingPending: break; // the wait row's delete, above
                 default: throw new ArgumentException($"{w.GetType().Name} is not written with a transition.", nameof(work));
             }
@@ -233,6 +251,17 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
     /// (the reply deletes it once its posting succeeded, so the sweep only meets postings that were lost).</summary>
     public const string PostPrefix = "~post|";
 
+    /// <summary><c>~rels|{id}</c>: the settlement left live (rejected, failed, cancelled) holding traceability codes; their release is
+    /// checked and repaired after <c>Due</c> (deleted once the release after the transition succeeded).</summary>
+    public const string ReleasePrefix = "~rels|";
+
+    /// <summary>
+    /// <c>~tcc|{id}|{attempt}</c>: an intake attempt is holding traceability codes for a settlement not yet recorded. The settlement's
+    /// creating transaction deletes it (ETag-conditional: it commits only while the row is as the attempt wrote it); one the sweep
+    /// meets after <c>Due</c> belongs to an attempt that never recorded its settlement, whose holds it releases (spec §10.1).
+    /// </summary>
+    public const string HoldPrefix = "~tcc|";
+
     /// <summary>
     /// <c>~wait|{id}</c>: the settlement is pending (waiting for its home region's reply); written with the settlement, deleted by
     /// the transition out of pending. <c>SubmittedAt</c> is the settlement's: the sweep re-dispatches or fails it from then on.
@@ -255,8 +284,33 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
     public static TableEntity CancelEntity(string hospitalCode, string hospitalSettlementId, DateTimeOffset due, int sends) =>
         new(hospitalCode, CancelPrefix + hospitalSettlementId) { ["Due"] = due, ["Sends"] = sends };
 
-    public static TableEntity PostEntity(string hospitalCode, string hospitalSettlementId, DateTimeOffset due) =>
-        new(hospitalCode, PostPrefix + hospitalSettlementId) { ["Due"] = due };
+    public static TableEntity ReleaseEntity(string hospitalCode, string hospitalSettlementId, DateTimeOffset due) =>
+        new(hospitalCode, ReleasePrefix + hospitalSettlementId) { ["Due"] = due };
+
+    public static TableEntity PostEntity(string hospitalCode, string hospitalSettlementId, DateTimeOffset due, Posting entry = Posting.Journal) =>
+        new(hospitalCode, PostPrefix + hospitalSettlementId) { ["Due"] = due, ["Entry"] = (int)entry };
+
+    /// <summary>
+    /// The postings up to <paramref name="upTo"/> are made: removes the <c>~post|</c> marker unless it now owes a later entry (a
+    /// cancel's reversal owed after the journal's posting began must survive the journal's discard). Conditional on what it read.
+    /// </summary>
+    public async Task CompletePostingAsync(string hospitalCode, string hospitalSettlementId, Posting upTo, CancellationToken ct, ETag? written = null)
+    {
+        // The marker as this transition wrote it (its ETag from the transaction): one conditional delete; changed since means it
+        // owes a later entry now (or is gone), and stays.
+        if (written is { } mine)
+        {
+            await DeleteIfUnchangedAsync(hospitalCode, PostPrefix + hospitalSettlementId, mine, ct).ConfigureAwait(false);
+            return;
+        }
+        for (var i = 0; i < 20; i++)
+        {
+            var r = await _table.GetEntityIfExistsAsync<TableEntity>(hospitalCode, PostPrefix + hospitalSettlementId, cancellationToken: ct).ConfigureAwait(false);
+            if (!r.HasValue) return;
+            if ((r.Value!.GetInt32("Entry") ?? 0) > (int)upTo) return;
+            if (await DeleteIfUnchangedAsync(hospitalCode, PostPrefix + hospitalSettlementId, r.Value.ETag, ct).ConfigureAwait(false)) return;
+        }
+    }
 
     /// <summary>One owed piece of work: the settlement's key parts, when it is due, how often it was attempted, the row's ETag.</summary>
     public sealed record OwedWork(string HospitalCode, string HospitalSettlementId, string RowKey, DateTimeOffset Due, int Sends, ETag ETag)
@@ -289,6 +343,8 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
             var prefix = e.RowKey.StartsWith(VoidPrefix, StringComparison.Ordinal) ? VoidPrefix
                 : e.RowKey.StartsWith(CancelPrefix, StringComparison.Ordinal) ? CancelPrefix
                 : e.RowKey.StartsWith(PostPrefix, StringComparison.Ordinal) ? PostPrefix
+                : e.RowKey.StartsWith(ReleasePrefix, StringComparison.Ordinal) ? ReleasePrefix
+                : e.RowKey.StartsWith(HoldPrefix, StringComparison.Ordinal) ? HoldPrefix
                 : e.RowKey.StartsWith(WaitPrefix, StringComparison.Ordinal) ? WaitPrefix : null;
             if (prefix is null) continue;
             yield return new OwedItem(new OwedWork(e.PartitionKey, e.RowKey[prefix.Length..], e.RowKey, e.GetDateTimeOffset("Due") ?? e.GetDateTimeOffset("SubmittedAt") ?? default,
@@ -316,6 +372,71 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
         }
         await _table.UpsertEntityAsync(new TableEntity(hospitalCode, WaitBackfilled) { ["At"] = (clock ?? TimeProvider.System).GetUtcNow() }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
         return n;
+    }
+
+    /// <summary>An intake attempt's hold row (<see cref="HoldPrefix"/>): which codes, under which attempt token, for which request.</summary>
+    public sealed record HoldAttempt(string HospitalCode, string HospitalSettlementId, string Token, string RequestHash, IReadOnlyList<string> Codes, DateTimeOffset Due, ETag ETag = default)
+    {
+        /// <summary>The sweep found the attempt dead and is releasing its holds (the attempt can no longer record its settlement).</summary>
+        public bool Releasing { get; init; }
+
+        public string RowKey => HoldPrefix + HospitalSettlementId + "|" + Token;
+        public string SettlementId => Keys.SettlementKey(HospitalCode, HospitalSettlementId);
+    }
+
+    /// <summary>Writes an intake attempt's hold row (insert: the token is the attempt's own); the ETag is the creating transaction's condition.</summary>
+    public async Task<HoldAttempt> WriteHoldAsync(HoldAttempt a, CancellationToken ct)
+    {
+        var e = new TableEntity(a.HospitalCode, a.RowKey) { ["Due"] = a.Due, ["Token"] = a.Token, ["RequestHash"] = a.RequestHash };
+        LargeText.Write(e, "Codes", string.Join(',', a.Codes));
+        var response = await _table.UpsertEntityAsync(e, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        return a with { ETag = response.Headers.ETag ?? default };
+    }
+
+    /// <summary>Reads an attempt's hold row by its RowKey (the sweep), null when gone.</summary>
+    public async Task<HoldAttempt?> GetHoldAsync(string hospitalCode, string rowKey, CancellationToken ct)
+    {
+        var r = await _table.GetEntityIfExistsAsync<TableEntity>(hospitalCode, rowKey, cancellationToken: ct).ConfigureAwait(false);
+        if (!r.HasValue) return null;
+        var e = r.Value!;
+        var rest = rowKey[HoldPrefix.Length..];
+        var bar = rest.LastIndexOf('|');
+        return new HoldAttempt(hospitalCode, rest[..bar], e.GetString("Token") ?? rest[(bar + 1)..], e.GetString("RequestHash") ?? "",
+            LargeText.Read(e, "Codes") is { Length: > 0 } codes ? codes.Split(',') : [], e.GetDateTimeOffset("Due") ?? default, e.ETag)
+        {
+            Releasing = e.GetBoolean("Releasing") ?? false,
+        };
+    }
+
+    /// <summary>
+    /// Marks an attempt's hold row as being released, if it is as read (true): its ETag changes, so the attempt's creating
+    /// transaction can no longer commit, and the row stays until the release is done (a crash mid-release is finished next time).
+    /// </summary>
+    public async Task<bool> MarkHoldReleasingAsync(HoldAttempt a, CancellationToken ct)
+    {
+        try
+        {
+            await _table.UpdateEntityAsync(new TableEntity(a.HospitalCode, a.RowKey) { ["Releasing"] = true }, a.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Deletes a side row if it is as read (true); false when it changed or is gone (someone else owns what it says).</summary>
+    public async Task<bool> DeleteIfUnchangedAsync(string hospitalCode, string rowKey, ETag etag, CancellationToken ct)
+    {
+        try
+        {
+            await _table.DeleteEntityAsync(hospitalCode, rowKey, etag, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
     }
 
     /// <summary>Reschedules an owed void or cancel (it was sent again); unconditional: the row only says "still owed".</summary>
@@ -390,6 +511,8 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
         };
         LargeText.Write(e, "RequestMessage", r.RequestMessage);
         LargeText.Write(e, "Outcome", r.Outcome);
+        if (r.TraceCodes.Count > 0) LargeText.Write(e, "TraceCodes", string.Join(',', r.TraceCodes));
+        LargeText.Write(e, "AuditFlags", r.AuditFlags);
         return e;
     }
 
@@ -419,6 +542,8 @@ public sealed class SettlementStore(GatewayStorage storage, TimeProvider? clock 
         CancelledAt = e.GetDateTimeOffset("CancelledAt"),
         DispatchCount = e.GetInt32("DispatchCount") ?? 0,
         CreatedWith = e.GetString("CreatedWith"),
+        TraceCodes = LargeText.Read(e, "TraceCodes") is { Length: > 0 } codes ? codes.Split(',') : [],
+        AuditFlags = LargeText.Read(e, "AuditFlags"),
         ETag = e.ETag,
     };
 

@@ -111,7 +111,11 @@ public sealed class StoreVerifier(GatewayStorage storage, IReadOnlyList<RegionCo
         {
             statuses[s.SettlementId] = s.Status;
             if (s.Status == SettlementStatus.Pending) pending++;
-            var seqs = byKey.GetValueOrDefault(s.SettlementId) ?? [];
+            var all = byKey.GetValueOrDefault(s.SettlementId) ?? [];
+            // A review's refusal (sequence 2) adjusts a completed settlement's posting, once.
+            var seqs = all.Where(q => q != JournalEntry.AdjustmentSequence).ToList();
+            if (all.Count(q => q == JournalEntry.AdjustmentSequence) is var adjustments and > 0 && (adjustments > 1 || s.Status != SettlementStatus.Completed))
+                settlementViolations.Add($"{s.SettlementId} is {s.Status.Name()} with {adjustments} review adjustment(s)");
             var expected = s.Status switch
             {
                 SettlementStatus.Completed => [0],

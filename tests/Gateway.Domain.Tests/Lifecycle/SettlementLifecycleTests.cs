@@ -29,6 +29,30 @@ public sealed class SettlementLifecycleTests
     ];
 
     [Fact]
+    public void Leaving_live_with_traceability_codes_owes_their_release_with_the_transition_and_releases_them_first()
+    {
+        var pending = Pending with { HoldsCodes = true };
+        var completed = Decide(pending, new E.Evaluated(), T0.AddSeconds(5)).State;
+        Assert.DoesNotContain(Decide(pending, new E.Evaluated(), T0.AddSeconds(5)).WithTransition, w => w is W.OweRelease); // completed still holds them
+        foreach (var d in new[]
+        {
+            Decide(pending, new E.RejectedAtHome("x", "y"), T0.AddSeconds(5)),
+            Decide(pending, new E.DeliveriesExhausted("lost"), T0.AddSeconds(5)),
+            Decide(completed, new E.CancelledAtHome(), T0.AddSeconds(9)),
+        })
+        {
+            Assert.True(d.Changed);
+            Assert.Contains(d.WithTransition, w => w is W.OweRelease);
+            Assert.Equal([new W.ReleaseCodes(), new W.DiscardRelease()], d.After.Take(2));
+            // The sweep's repair: a settlement that left live releases again; a live one keeps its codes.
+            Assert.Equal([new W.ReleaseCodes(), new W.DiscardRelease()], Decide(d.State, new E.ReleaseDue(), T0.AddMinutes(5)).After);
+        }
+        Assert.Equal([new W.DiscardRelease()], Decide(completed, new E.ReleaseDue(), T0.AddMinutes(5)).After);
+        // Without codes nothing is owed.
+        Assert.DoesNotContain(Decide(Pending, new E.RejectedAtHome("x", "y"), T0.AddSeconds(5)).WithTransition, w => w is W.OweRelease);
+    }
+
+    [Fact]
     public void A_new_settlement_is_pending_tracked_with_it_and_its_evaluation_sent()
     {
         var d = SettlementLifecycle.Submit(T0);

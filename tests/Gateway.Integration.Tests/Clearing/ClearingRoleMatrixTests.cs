@@ -64,6 +64,9 @@ public sealed class ClearingRoleMatrixTests(RoleMatrixGatewayHost host) : IClass
         ("POST", "/api/v1/clearing/periods/{period}/statements/{home}/{treatment}/{action}", $"/api/v1/clearing/periods/{Period}/statements/511300/440300/confirm", "{\"side\":\"440300\"}", "3  3  3  2  3  3  3  3  1  1"),
         ("POST", "/api/v1/clearing/periods/{period}/statements/{home}/{treatment}/{action}", $"/api/v1/clearing/periods/{Period}/statements/511300/440300/dispute", $"{{\"reason\":\"matrix\",\"settlementIds\":[\"{Settlement}\"]}}", "3  3  2  2  3  3  3  3  1  1"),
         ("POST", "/api/v1/clearing/periods/{period}/statements/{home}/{treatment}/{action}", $"/api/v1/clearing/periods/{Period}/statements/350200/441900/confirm", "{}", "3  3  3  3  3  3  3  3  1  1"),
+        ("GET", "/api/v1/clearing/reviews/{home}", "/api/v1/clearing/reviews/511300", null,                                            "3  3  2  3  3  3  3  3  1  1"),
+        ("GET", "/api/v1/clearing/reviews/{home}", "/api/v1/clearing/reviews/440300", null,                                            "3  3  3  2  3  3  3  3  1  1"),
+        ("POST", "/api/v1/clearing/reviews/{home}/{settlementId}/{action}", $"/api/v1/clearing/reviews/350200/{Settlement}/accept", "{\"reason\":\"matrix\"}", "3  3  3  3  3  3  3  3  1  1"),
         ("GET", "/api/v1/clearing/reconciliations", "/api/v1/clearing/reconciliations", null,                                         "2  2  2  2  3  3  3  3  1  1"),
         ("GET", "/api/v1/clearing/settlements/{settlementId}", $"/api/v1/clearing/settlements/{Settlement}", null,                    "2  2  2  2  3  3  3  3  1  1"),
         // The member import: the region's own administrator only.
@@ -83,6 +86,7 @@ public sealed class ClearingRoleMatrixTests(RoleMatrixGatewayHost host) : IClass
         builder.Services.AddSingleton<LedgerStore>(_ => throw new InvalidOperationException());
         builder.Services.AddSingleton<SettlementStore>(_ => throw new InvalidOperationException());
         builder.Services.AddSingleton<ReconciliationStore>(_ => throw new InvalidOperationException());
+        builder.Services.AddSingleton<Reviews>(_ => throw new InvalidOperationException());
         builder.Services.AddSingleton<ImportMembersFunction>(_ => throw new InvalidOperationException());
         builder.Services.AddSingleton<TimeProvider>(TimeProvider.System);
         var app = builder.Build();
@@ -95,7 +99,7 @@ public sealed class ClearingRoleMatrixTests(RoleMatrixGatewayHost host) : IClass
         var inMatrix = Matrix.Select(r => $"{r.Method} {r.Route}").ToHashSet(StringComparer.Ordinal);
         Assert.True(mapped.SetEquals(inMatrix),
             $"routes without a matrix row: {string.Join(", ", mapped.Except(inMatrix))}; matrix rows for no route: {string.Join(", ", inMatrix.Except(mapped))}");
-        var policies = new[] { ClearingPolicies.SignedIn, ClearingPolicies.Read, ClearingPolicies.Close, ClearingPolicies.Respond, ClearingPolicies.ImportMembers };
+        var policies = new[] { ClearingPolicies.SignedIn, ClearingPolicies.Read, ClearingPolicies.Close, ClearingPolicies.Respond, ClearingPolicies.Review, ClearingPolicies.ImportMembers };
         foreach (var e in endpoints)
         {
             var asked = e.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).ToList();
