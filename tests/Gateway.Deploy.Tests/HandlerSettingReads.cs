@@ -17,8 +17,7 @@ public sealed class HandlerSettingReads
     {
         var provider = new RecordingProvider(declaredSettings);
         var configuration = new ConfigurationBuilder().Add(new RecordingSource(provider)).Build();
-        var options = new HandlerOptions();
-        configuration.Bind(options);
+        var options = HandlerOptions.Read(configuration);
         var settings = HandlerSettings.From(options);
         // The messaging port's settings, read as Program reads them (QueueTransport is read by HandlerSettings).
         string? Setting(string name) => configuration[name];
@@ -35,7 +34,10 @@ public sealed class HandlerSettingReads
         _ = Gateway.Handler.Security.CallbackPolicy.From(configuration); // AllowLoopbackCallbacks is test-harness only (InfraConsistencyTests)
         _ = settings;
         Keys = provider.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase);
-        Sections = provider.Sections.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        // The configuration binder asks every scalar setting it binds for children too (a value or a section): a name read as a
+        // value is not a section read.
+        var keys = provider.Keys.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Sections = provider.Sections.Where(x => !keys.Contains(x)).ToHashSet(StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>Single settings read, in app-setting form (":" written as "__").</summary>
@@ -60,6 +62,7 @@ public sealed class HandlerSettingReads
                 Data[name.Replace("__", ":", StringComparison.Ordinal)] =
                     name == "QueueTransport" ? "ServiceBus"
                     : name == "ClearingIdentity" ? "AppServiceAuthentication"
+                    : name == "GATEWAY_DEMO" ? "false"
                     : name.EndsWith("fullyQualifiedNamespace", StringComparison.Ordinal) ? "declared.servicebus.windows.net"
                     : name.EndsWith("Url", StringComparison.Ordinal) ? "https://declared.example/"
                     : name.EndsWith("Seconds", StringComparison.Ordinal) || name.EndsWith("Count", StringComparison.Ordinal) ? "1"

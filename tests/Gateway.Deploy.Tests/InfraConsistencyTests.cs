@@ -35,6 +35,7 @@ public sealed class InfraConsistencyTests(CompiledInfra infra) : IClassFixture<C
         ["ClearingSignInMaxFailuresPerUser"] = "defaults to 5 failed sign-ins per user in the window (Local identity only)",
         ["ClearingSignInMaxFailuresPerAddress"] = "defaults to 20 failed sign-ins per client address in the window (Local identity only)",
         ["ClearingSignInWindowSeconds"] = "defaults to 300 s, the sliding window of the sign-in limits (tests lower it)",
+        ["AzureWebJobsStorage"] = "the host's own storage (identity-based AzureWebJobsStorage__* in Azure); the handler falls back to its plain value only when TableStorageConnection, which infra sets, is missing",
         ["ClearingVerificationCacheSeconds"] = "defaults to 60 s, how long a verified Basic credential is remembered",
         ["CallbackRetryAttempts"] = "defaults to 2 retries per callback delivery (CallbackOptions)",
         ["CallbackRetryDelayMilliseconds"] = "defaults to 200 ms, the first backoff of a callback retry (CallbackOptions)",

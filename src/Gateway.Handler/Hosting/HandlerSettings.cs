@@ -12,7 +12,31 @@ public sealed class HandlerOptions
 {
     /// <summary>Table storage: <c>TableStorageConnection</c>, else <c>AzureWebJobsStorage</c>.</summary>
     public string? TableStorageConnection { get; set; }
-    public string? AzureWebJobsStorage { get; set; }
+    /// <summary>
+    /// Not bound by the binder (no public setter): in Azure the host's own storage is identity-based
+    /// (<c>AzureWebJobsStorage__accountName</c>, …), a section the binder cannot turn into a string. Read as a plain value
+    /// by <see cref="Read"/>.
+    /// </summary>
+    private string? _azureWebJobsStorage;
+
+    /// <summary>The host's storage as a plain connection string (a method, not a property: the binder must not touch it).</summary>
+    public string? AzureWebJobsStorage() => _azureWebJobsStorage;
+
+    /// <summary>The options as configured: the binder's properties, then the host storage's plain value if it has one.</summary>
+    public static HandlerOptions Read(IConfiguration configuration)
+    {
+        var options = new HandlerOptions();
+        configuration.Bind(options);
+        options.ReadUnbound(configuration);
+        return options;
+    }
+
+    /// <summary>Fills what the binder leaves out (<see cref="AzureWebJobsStorage"/>).</summary>
+    public void ReadUnbound(IConfiguration configuration)
+    {
+        // The fallback is read only when the first choice is missing (infra/ declares TableStorageConnection).
+        if (string.IsNullOrWhiteSpace(TableStorageConnection)) _azureWebJobsStorage = configuration["AzureWebJobsStorage"];
+    }
     /// <summary>Where data/ (catalogs, hospitals, demo) lives; defaults to the executable's folder.</summary>
     [ConfigurationKeyName("GATEWAY_DATA_DIR")]
     public string? DataDirectory { get; set; }
@@ -49,7 +73,7 @@ public sealed class HandlerOptionsValidator : IValidateOptions<HandlerOptions>
     public ValidateOptionsResult Validate(string? name, HandlerOptions o)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(o.TableStorageConnection) && string.IsNullOrWhiteSpace(o.AzureWebJobsStorage))
+        if (string.IsNullOrWhiteSpace(o.TableStorageConnection) && string.IsNullOrWhiteSpace(o.AzureWebJobsStorage()))
             failures.Add("Set AzureWebJobsStorage (or TableStorageConnection).");
         if (o.QueueTransport is not ("ServiceBus" or "StorageQueues"))
             failures.Add(string.IsNullOrEmpty(o.QueueTransport)
@@ -100,7 +124,7 @@ public sealed class HandlerSettings
 
     public static HandlerSettings From(HandlerOptions o) => new()
     {
-        StorageConnection = (string.IsNullOrWhiteSpace(o.TableStorageConnection) ? o.AzureWebJobsStorage : o.TableStorageConnection)!,
+        StorageConnection = (string.IsNullOrWhiteSpace(o.TableStorageConnection) ? o.AzureWebJobsStorage() : o.TableStorageConnection)!,
         DataDirectory = o.DataDirectory is { Length: > 0 } d ? d : Path.Combine(AppContext.BaseDirectory, "data"),
         Transport = Gateway.Messaging.MessagingFactory.Transport(_ => o.QueueTransport),
         MaxDeliveryCount = o.MaxDeliveryCount,
@@ -119,7 +143,7 @@ public static class HandlerOptionsSetup
     {
         services.AddSingleton<IValidateOptions<HandlerOptions>, HandlerOptionsValidator>();
         services.AddSingleton(sp => HandlerSettings.From(sp.GetRequiredService<IOptions<HandlerOptions>>().Value));
-        return services.AddOptions<HandlerOptions>().Bind(configuration).ValidateOnStart();
+        return services.AddOptions<HandlerOptions>().Bind(configuration).PostConfigure(o => o.ReadUnbound(configuration)).ValidateOnStart();
     }
 
     /// <summary>
@@ -128,8 +152,7 @@ public static class HandlerOptionsSetup
     /// </summary>
     public static HandlerOptions Load(IConfiguration configuration)
     {
-        var options = new HandlerOptions();
-        configuration.Bind(options);
+        var options = HandlerOptions.Read(configuration);
         var result = new HandlerOptionsValidator().Validate(Options.DefaultName, options);
         if (result.Failed) throw new OptionsValidationException(Options.DefaultName, typeof(HandlerOptions), result.Failures);
         return options;
