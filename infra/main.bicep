@@ -141,6 +141,8 @@ var tables = [
   'Filings'
   'Stays'
   'NationalMessages'
+  'TraceCodes'
+  'Reviews'
 ]
 
 var suffix = uniqueString(resourceGroup().id, environment)

@@ -23,7 +23,7 @@ public sealed record RespondRequest
 /// statements, close, confirm/dispute, entries, settlements. HTTP Basic with a clearing-staff credential.
 /// </summary>
 /// <summary>The home region's review list (事后审核).</summary>
-public sealed record ReviewList(string Home, IReadOnlyList<object> Items);
+public sealed record ReviewList(string Home, IReadOnlyList<ReviewItemView> Items);
 
 public static class ClearingApi
 {

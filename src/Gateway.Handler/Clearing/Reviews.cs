@@ -44,19 +44,10 @@ public sealed class Reviews(ReviewStore reviews, LedgerStore ledger, SettlementS
         return list;
     }
 
-    public static object Json(ReviewItem r) => new
-    {
-        settlementId = r.SettlementId,
-        homeRegion = r.HomeRegion,
-        treatmentRegion = r.TreatmentRegion,
-        hospitalCode = r.HospitalCode,
-        serviceDate = r.ServiceDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        period = r.Period,
-        fundShare = r.FundShare,
-        status = r.Status,
-        rules = GatewayJson.Deserialize<List<AuditFindingDto>>(r.FindingsJson),
-        decisions = r.Decisions.Select(d => new { decision = d.Decision, amount = d.Amount, reason = d.Reason, by = d.By, at = d.At }),
-    };
+    public static ReviewItemView Json(ReviewItem r) => new(r.SettlementId, r.HomeRegion, r.TreatmentRegion, r.HospitalCode,
+        r.ServiceDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r.Period, r.FundShare, r.Status,
+        GatewayJson.Deserialize<List<AuditFindingDto>>(r.FindingsJson),
+        r.Decisions.Select(d => new ReviewDecisionView(d.Decision, d.Amount, d.Reason, d.By, d.At)).ToList());
 
     /// <summary>The home region's items; a refusal whose adjustment was interrupted is posted now (idempotent).</summary>
     public async Task<List<ReviewItem>> ListAsync(string home, string? status, CancellationToken ct)
@@ -102,3 +93,7 @@ public sealed class Reviews(ReviewStore reviews, LedgerStore ledger, SettlementS
         return await reviews.ReplaceAsync(refused, done, ct).ConfigureAwait(false) ? done : refused;
     }
 }
+
+/// <summary>A flagged settlement as its home region's reviewers see it: the rules that fired, the fund share, the status and every decision.</summary>
+public sealed record ReviewItemView(string SettlementId, string HomeRegion, string TreatmentRegion, string HospitalCode, string ServiceDate, string Period,
+    decimal FundShare, string Status, List<AuditFindingDto> Rules, List<ReviewDecisionView> Decisions);
