@@ -73,7 +73,7 @@ public sealed class SimProcess(string name, SimWorld world)
         ApplyReply = new ApplyReplyFunction(Transitions, claims);
         var directory = new NationalDirectory(new HttpClient(), new ConfigurationBuilder().Build());
         EvaluateHome = new EvaluateHomeFunction(members, RulePackSet.Default, directory, claims, clock, NullLogger<EvaluateHomeFunction>.Instance);
-        Sweep = new SweepSettlementsFunction(Settlements, Transitions, clock, world.Hospitals, Dispatcher, NullLogger<SweepSettlementsFunction>.Instance);
+        Sweep = new SweepSettlementsFunction(Settlements, Transitions, clock, world.Hospitals, Dispatcher, RulePackSet.Default, NullLogger<SweepSettlementsFunction>.Instance);
         ClosePeriod = new ClosePeriodFunction(ledger, clock);
         DeadLetters = new DeadLetterRecorder(Transitions, world.Settings, Dispatcher, claims, NullLogger<DeadLetterRecorder>.Instance);
     }
