@@ -19,6 +19,13 @@ public sealed record OutgoingMessage(string Body, string MessageId, string Subje
 public interface IMessageSender
 {
     Task SendAsync(string queueName, OutgoingMessage message, CancellationToken ct);
+
+    /// <summary>
+    /// When the oldest message still waiting on <paramref name="queueName"/> was enqueued (null: the queue is empty, or the
+    /// transport cannot tell). The sweep reads it to tell a settlement whose evaluation is merely queued behind a backlog
+    /// from one whose evaluation was consumed and lost: only the second is dispatched again.
+    /// </summary>
+    Task<DateTimeOffset?> OldestWaitingAsync(string queueName, CancellationToken ct) => Task.FromResult<DateTimeOffset?>(null);
 }
 
 /// <summary>A send the transport refused for good (too large, unknown queue): retrying the same send cannot help.</summary>

@@ -11,6 +11,19 @@ namespace Gateway.Messaging;
 public sealed class ServiceBusMessageSender(ServiceBusClient client) : IMessageSender, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ServiceBusSender> _senders = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ServiceBusReceiver> _peekers = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The enqueued time of the message with the lowest sequence number still on the queue (a peek: nothing is locked;
+    /// it needs only the receive right the triggers already have). Null when the queue is empty.
+    /// </summary>
+    public async Task<DateTimeOffset?> OldestWaitingAsync(string queueName, CancellationToken ct)
+    {
+        var peeker = _peekers.GetOrAdd(queueName, q => client.CreateReceiver(q, new ServiceBusReceiverOptions { ReceiveMode = ServiceBusReceiveMode.PeekLock }));
+        // From sequence number 0 every time: a receiver's peek otherwise continues where its last peek stopped.
+        var first = await peeker.PeekMessagesAsync(1, fromSequenceNumber: 0, ct).ConfigureAwait(false);
+        return first.Count == 0 ? null : first[0].EnqueuedTime;
+    }
 
     public async Task SendAsync(string queueName, OutgoingMessage message, CancellationToken ct)
     {
@@ -42,5 +55,7 @@ public sealed class ServiceBusMessageSender(ServiceBusClient client) : IMessageS
     {
         foreach (var s in _senders.Values) await s.DisposeAsync().ConfigureAwait(false);
         _senders.Clear();
+        foreach (var r in _peekers.Values) await r.DisposeAsync().ConfigureAwait(false);
+        _peekers.Clear();
     }
 }

@@ -24,6 +24,20 @@ public sealed class StorageQueueMessageSender(QueueServiceClient queues, TimePro
         }
         if (wake is not null) await wake.NotifyAsync(queueName, ct).ConfigureAwait(false);
     }
+
+    /// <summary>The first visible message's insertion time (a peek: nothing is locked or dequeued).</summary>
+    public async Task<DateTimeOffset?> OldestWaitingAsync(string queueName, CancellationToken ct)
+    {
+        try
+        {
+            var peeked = (await queues.GetQueueClient(queueName).PeekMessageAsync(ct).ConfigureAwait(false)).Value;
+            return peeked?.InsertedOn;
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>

@@ -76,7 +76,7 @@ public sealed class SimProcess(string name, SimWorld world)
         ApplyReply = new ApplyReplyFunction(Transitions, claims);
         var directory = NationalDirectory.Off();
         EvaluateHome = new EvaluateHomeFunction(members, RulePackSet.Default, directory, claims, clock, NullLogger<EvaluateHomeFunction>.Instance);
-        Sweep = new SweepSettlementsFunction(Settlements, Transitions, clock, world.Hospitals, Dispatcher, NullLogger<SweepSettlementsFunction>.Instance, Intake);
+        Sweep = new SweepSettlementsFunction(Settlements, Transitions, clock, world.Hospitals, Dispatcher, RulePackSet.Default, NullLogger<SweepSettlementsFunction>.Instance, Intake);
         ClosePeriod = new ClosePeriodFunction(ledger, clock);
         DeadLetters = new DeadLetterRecorder(Transitions, world.Settings, Dispatcher, claims, NullLogger<DeadLetterRecorder>.Instance);
     }

@@ -11,6 +11,7 @@ public sealed class SimMessage(long sequence, string queue, string body, string 
     public string MessageId { get; } = messageId;
     public int DeliveryCount { get; set; }
     public DateTimeOffset VisibleAt { get; set; }
+    public DateTimeOffset EnqueuedAt { get; init; }
     public bool Locked { get; set; }
 }
 
@@ -49,7 +50,11 @@ public sealed class SimQueues(Scheduler scheduler, SimClock clock) : IMessageSen
 
     /// <summary>An output binding's send (done by the host after the function returned; not a yield point of the function).</summary>
     public void Enqueue(string queue, string body, string messageId) =>
-        _messages.Add(new SimMessage(++_sequence, queue, body, messageId) { VisibleAt = clock.GetUtcNow() });
+        _messages.Add(new SimMessage(++_sequence, queue, body, messageId) { VisibleAt = clock.GetUtcNow(), EnqueuedAt = clock.GetUtcNow() });
+
+    /// <summary>The oldest message still on the queue, locked or not (as a Service Bus peek sees it).</summary>
+    public Task<DateTimeOffset?> OldestWaitingAsync(string queueName, CancellationToken ct) =>
+        Task.FromResult(_messages.Where(m => m.Queue == queueName).Select(m => (DateTimeOffset?)m.EnqueuedAt).Min());
 
     public List<SimMessage> Visible() => _messages.Where(m => !m.Locked && m.VisibleAt <= clock.GetUtcNow()).ToList();
 

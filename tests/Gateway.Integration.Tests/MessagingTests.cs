@@ -88,6 +88,27 @@ public sealed class ServiceBusAdapterTests
     });
 
     [Fact]
+    public async Task The_oldest_waiting_message_is_peeked_from_the_start_of_the_queue_every_time()
+    {
+        var t1 = new DateTimeOffset(2026, 12, 3, 1, 0, 0, TimeSpan.Zero);
+        ServiceBusReceivedMessage At(long seq, DateTimeOffset enqueued) => ServiceBusModelFactory.ServiceBusReceivedMessage(BinaryData.FromString("{}"), "m" + seq,
+            sequenceNumber: seq, enqueuedTime: enqueued);
+        var receiver = new FakeReceiver([At(7, t1), At(8, t1.AddSeconds(5))]);
+        var client = new FakeClient(receiver);
+        await using var sender = new ServiceBusMessageSender(client);
+        Assert.Equal(t1, await sender.OldestWaitingAsync("eval-requests-511300", CancellationToken.None));
+        Assert.Equal(t1, await sender.OldestWaitingAsync("eval-requests-511300", CancellationToken.None)); // not the next one: from the start again
+        Assert.Equal(ServiceBusReceiveMode.PeekLock, client.ReceiverOptions!.ReceiveMode);
+        var empty = new ServiceBusMessageSender(new FakeClient(new FakeReceiver([])));
+        Assert.Null(await empty.OldestWaitingAsync("eval-requests-511300", CancellationToken.None));
+        await empty.DisposeAsync();
+
+        var dispatcher = new Dispatcher(sender, new ClaimCheck(new BlobContainerClient("UseDevelopmentStorage=true", "message-claims")), NullLogger<Dispatcher>.Instance);
+        var heads = await dispatcher.QueueHeadsAsync(["511300"], CancellationToken.None);
+        Assert.Equal(t1, heads["511300"]);
+    }
+
+    [Fact]
     public async Task Dispatch_sends_the_body_with_the_settlement_id_as_message_id_content_type_and_properties()
     {
         var client = new FakeClient();
@@ -166,6 +187,25 @@ public sealed class QueueOperationTests(GatewayHost host)
         using var response = await G.Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JObject.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_local_queue_tells_when_its_oldest_waiting_message_was_enqueued()
+    {
+        var queue = Queues.GetQueueClient("peek-" + Guid.NewGuid().ToString("N")[..12]);
+        await queue.CreateAsync();
+        var sender = new StorageQueueMessageSender(Queues, TimeProvider.System);
+        Assert.Null(await sender.OldestWaitingAsync(queue.Name, CancellationToken.None));
+        Assert.Null(await sender.OldestWaitingAsync("no-such-queue-" + Guid.NewGuid().ToString("N")[..8], CancellationToken.None));
+        var before = DateTimeOffset.UtcNow.AddSeconds(-2);
+        await sender.SendAsync(queue.Name, new OutgoingMessage("{}", "a", "evaluate", new Dictionary<string, string>()), CancellationToken.None);
+        var first = await sender.OldestWaitingAsync(queue.Name, CancellationToken.None);
+        Assert.NotNull(first);
+        Assert.True(first >= before && first <= DateTimeOffset.UtcNow.AddSeconds(2), $"{first}");
+        await Task.Delay(1100);
+        await sender.SendAsync(queue.Name, new OutgoingMessage("{}", "b", "evaluate", new Dictionary<string, string>()), CancellationToken.None);
+        Assert.Equal(first, await sender.OldestWaitingAsync(queue.Name, CancellationToken.None)); // still the first: a peek takes nothing
+        await queue.DeleteAsync();
     }
 
     [Fact]

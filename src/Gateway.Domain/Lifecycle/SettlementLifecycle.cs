@@ -49,6 +49,8 @@ public sealed record SettlementState
     public string? RejectionDetail { get; init; }
     /// <summary>Re-dispatches made by the sweep (the first dispatch is not counted).</summary>
     public int Redispatches { get; init; }
+    /// <summary>The member's home region (whose queue carries its evaluation); null where unknown.</summary>
+    public string? HomeRegion { get; init; }
     /// <summary>The settlement carries a request the home region may have applied, so a failure owes it a void.</summary>
     public bool Voidable { get; init; } = true;
     /// <summary>The settlement carries traceability codes (spec §10.1): it holds them while live, and its way out of live owes their release.</summary>
@@ -68,6 +70,15 @@ public sealed record LifecyclePolicy(TimeSpan RedispatchAfter, TimeSpan Timeout,
         var wait = RedispatchAfter * Math.Pow(2, Math.Clamp(s.Redispatches, 0, 6));
         return s.SubmittedAt + wait + wait * (0.25 * Math.Clamp(jitter, 0, 0.999));
     }
+
+    /// <summary>
+    /// The settlement's evaluation may still be waiting on its home region's queue: the oldest message there was enqueued
+    /// no later than the settlement was submitted, so everything dispatched for it since is still behind that message. A
+    /// re-dispatch would only add to the backlog; the settlement is lost (and dispatched again) only once the queue has
+    /// moved past it. Unknown (no figure for the queue) is not a backlog: the re-dispatch goes as before.
+    /// </summary>
+    public static bool BehindBacklog(SettlementState s, IReadOnlyDictionary<string, DateTimeOffset>? queueHeads) =>
+        s.HomeRegion is { } home && queueHeads is not null && queueHeads.TryGetValue(home, out var oldest) && oldest <= s.SubmittedAt;
 
     /// <summary>When an unconfirmed void (or cancel) is sent again: the interval doubling per send, at most 64 times it.</summary>
     public DateTimeOffset ResendDue(DateTimeOffset now, int sends) => now + RedispatchAfter * Math.Pow(2, Math.Clamp(sends - 1, 0, 6));
@@ -98,7 +109,11 @@ public abstract record LifecycleEvent
     /// <summary>A message of the settlement failed its last delivery and goes to the dead-letter queue (its reply is lost).</summary>
     public sealed record DeliveriesExhausted(string Reason) : LifecycleEvent;
     /// <summary>The sweep met the settlement's pending marker: re-dispatch, time out, or nothing yet.</summary>
-    public sealed record PendingChecked(double Jitter) : LifecycleEvent;
+    /// <summary>
+    /// The sweep looked at a pending settlement. <c>QueueHeads</c>: per home region, when the oldest message still on its
+    /// evaluation queue was enqueued (regions whose queue is empty or could not be read are absent).
+    /// </summary>
+    public sealed record PendingChecked(double Jitter, IReadOnlyDictionary<string, DateTimeOffset>? QueueHeads = null) : LifecycleEvent;
     /// <summary>The sweep met an owed void that is due (sent <paramref name="Sends"/> times so far).</summary>
     public sealed record VoidDue(int Sends) : LifecycleEvent;
     /// <summary>The sweep met an owed cancel that is due (sent <paramref name="Sends"/> times so far).</summary>
@@ -210,7 +225,7 @@ public static class SettlementLifecycle
         (SettlementStatus.Pending, LifecycleEvent.PendingChecked p) =>
             now - s.SubmittedAt > policy.Timeout
                 ? Fail(s, $"No reply from the home region within {policy.Timeout.TotalSeconds:0} s (the request may have been dead-lettered).", now, policy)
-                : s.Redispatches < policy.MaxRedispatches && now >= policy.RedispatchDue(s, p.Jitter)
+                : s.Redispatches < policy.MaxRedispatches && now >= policy.RedispatchDue(s, p.Jitter) && !LifecyclePolicy.BehindBacklog(s, p.QueueHeads)
                     ? Changed(s with { Redispatches = s.Redispatches + 1 }, [], [new Work.SendEvaluation()])
                     : Decision.Unchanged(s),
         (_, LifecycleEvent.PendingChecked) => Decision.Unchanged(s, new Work.StopTrackingPending()),

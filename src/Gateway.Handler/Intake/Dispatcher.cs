@@ -15,6 +15,28 @@ public sealed class Dispatcher(IMessageSender sender, ClaimCheck claims, ILogger
 {
     public static string QueueFor(string homeRegion) => "eval-requests-" + homeRegion;
 
+    /// <summary>
+    /// Per home region, when the oldest message still on its evaluation queue was enqueued (regions whose queue is empty
+    /// or cannot be read right now are left out: unknown is never taken for a backlog).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> QueueHeadsAsync(IEnumerable<string> homeRegions, CancellationToken ct)
+    {
+        var heads = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var region in homeRegions)
+        {
+            try
+            {
+                if (await sender.OldestWaitingAsync(QueueFor(region), ct).ConfigureAwait(false) is { } oldest) heads[region] = oldest;
+            }
+            catch (Exception e) when (e is Azure.RequestFailedException or Azure.Messaging.ServiceBus.ServiceBusException or HttpRequestException or TimeoutException
+                                          or UnauthorizedAccessException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                log.LogWarning("The queue of {Region} could not be peeked ({Error}); its pending settlements are re-dispatched as due.", region, e.GetType().Name);
+            }
+        }
+        return heads;
+    }
+
     public static string MessageIdFor(EvaluationRequestMessage m) => m.Kind == EvaluationRequestMessage.Evaluate ? m.SettlementId : m.SettlementId + ":" + m.Kind;
 
     public async Task<bool> DispatchAsync(string requestMessageJson, CancellationToken ct)

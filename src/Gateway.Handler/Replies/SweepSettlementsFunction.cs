@@ -8,13 +8,13 @@ using Gateway.Storage;
 namespace Gateway.Handler.Replies;
 
 /// <summary>What one sweep did.</summary>
-public sealed record SweepReport(int Redispatched, int Failed, int VoidsSent, int CancelsSent, int PostingsRepaired, int Deferred)
+public sealed record SweepReport(int Redispatched, int Failed, int VoidsSent, int CancelsSent, int PostingsRepaired, int Deferred, int BehindBacklog = 0)
 {
     /// <summary>Owed work not done because of an error (retried by the next sweep): a sweep with errors is not a complete one.</summary>
     public int Errors { get; init; }
 
     public override string ToString() =>
-        $"sweep: {Redispatched} re-dispatched, {Failed} failed, {VoidsSent} voids sent, {CancelsSent} cancels sent, {PostingsRepaired} postings repaired, {Deferred} deferred";
+        $"sweep: {Redispatched} re-dispatched, {Failed} failed, {VoidsSent} voids sent, {CancelsSent} cancels sent, {PostingsRepaired} postings repaired, {Deferred} deferred, {BehindBacklog} left queued behind a backlog";
 }
 
 /// <summary>
@@ -24,9 +24,11 @@ public sealed record SweepReport(int Redispatched, int Failed, int VoidsSent, in
 /// backoff and jitter, failed with its void owed past the timeout), an owed void or cancel (sent again, backing off), an
 /// owed posting (checked, and posted if its reply was lost). Sends per sweep are bounded
 /// (<see cref="MaxSendsPerSweep"/>): the rest waits for the next sweep, so a backlog is never handed to a slow queue all at once.
+/// A settlement whose evaluation may still be waiting on its home region's queue (the oldest message there is no newer
+/// than the settlement: <see cref="LifecyclePolicy.BehindBacklog"/>) is not dispatched again: it is queued, not lost.
 /// </summary>
 public sealed class SweepSettlementsFunction(SettlementStore settlements, SettlementTransitions transitions, TimeProvider clock,
-    HospitalRegistry hospitals, Dispatcher dispatcher, ILogger<SweepSettlementsFunction> log, SettlementIntake? intake = null)
+    HospitalRegistry hospitals, Dispatcher dispatcher, RulePackSet packs, ILogger<SweepSettlementsFunction> log, SettlementIntake? intake = null)
 {
     public const int MaxSendsPerSweep = 200;
 
@@ -42,7 +44,9 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
     {
         var now = clock.GetUtcNow();
         var policy = transitions.Policy;
-        int redispatched = 0, failed = 0, voids = 0, cancels = 0, repaired = 0, deferred = 0, sends = 0, errors = 0;
+        int redispatched = 0, failed = 0, voids = 0, cancels = 0, repaired = 0, deferred = 0, sends = 0, errors = 0, backlogged = 0;
+        // One peek per home region's queue per sweep: what is merely queued is told from what was lost.
+        var heads = await dispatcher.QueueHeadsAsync(packs.Regions.Select(r => r.Value).Order(StringComparer.Ordinal), ct).ConfigureAwait(false);
         foreach (var hospital in hospitals.All.Select(h => h.Code).Order(StringComparer.Ordinal))
         await foreach (var item in settlements.SweepAsync(hospital, now - policy.RedispatchAfter, now, ct).ConfigureAwait(false))
         {
@@ -66,7 +70,7 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
             LifecycleEvent e = item.Kind switch
             {
                 SettlementStore.ReleasePrefix => new LifecycleEvent.ReleaseDue(),
-                SettlementStore.WaitPrefix => new LifecycleEvent.PendingChecked(Jitter(owed.SettlementId)),
+                SettlementStore.WaitPrefix => new LifecycleEvent.PendingChecked(Jitter(owed.SettlementId), heads),
                 SettlementStore.VoidPrefix => new LifecycleEvent.VoidDue(owed.Sends),
                 SettlementStore.CancelPrefix => new LifecycleEvent.CancelDue(owed.Sends),
                 _ => new LifecycleEvent.PostingDue(),
@@ -86,6 +90,7 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
                 }
                 var after = outcome.Decision.After;
                 if (after.Any(w => w is Work.SendEvaluation)) { redispatched++; sends++; }
+                else if (e is LifecycleEvent.PendingChecked && outcome.Record.Status == SettlementStatus.Pending && LifecyclePolicy.BehindBacklog(outcome.Record.State(), heads)) backlogged++;
                 if (after.Any(w => w is Work.SendVoid)) { voids++; sends++; }
                 if (after.Any(w => w is Work.SendCancel)) { cancels++; sends++; }
                 if (outcome.Changed && outcome.Record.Status == SettlementStatus.Failed)
@@ -104,7 +109,7 @@ public sealed class SweepSettlementsFunction(SettlementStore settlements, Settle
                 log.LogWarning("Owed work {Kind} of {Settlement} not done ({Error}); the next sweep retries.", item.Kind, owed.SettlementId, FailureText.Describe(x));
             }
         }
-        return new SweepReport(redispatched, failed, voids, cancels, repaired, deferred) { Errors = errors };
+        return new SweepReport(redispatched, failed, voids, cancels, repaired, deferred, backlogged) { Errors = errors };
     }
 
     /// <summary>A settlement's own jitter in [0, 1): stable, so one sweep after another agree on when it is due.</summary>

@@ -59,6 +59,7 @@ public static class SettlementRecordLifecycle
         RejectionCode = r.RejectionCode,
         RejectionDetail = r.RejectionDetail,
         Redispatches = r.DispatchCount,
+        HomeRegion = r.HomeRegion,
         Voidable = r.RequestMessage.Length > 0,
         HoldsCodes = r.TraceCodes.Count > 0,
     };

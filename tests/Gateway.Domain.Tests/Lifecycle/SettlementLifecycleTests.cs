@@ -172,6 +172,29 @@ public sealed class SettlementLifecycleTests
     }
 
     [Fact]
+    public void A_settlement_queued_behind_a_backlog_is_not_dispatched_again_but_one_the_queue_moved_past_is()
+    {
+        var s = Pending with { HomeRegion = "511300" };
+        var due = T0.AddSeconds(60);
+        // The oldest message on Nanchong's queue is from before the submission: its evaluation is still waiting there.
+        var backlog = new Dictionary<string, DateTimeOffset> { ["511300"] = T0.AddSeconds(-30) };
+        Assert.True(LifecyclePolicy.BehindBacklog(s, backlog));
+        var held = Decide(s, new E.PendingChecked(0, backlog), due);
+        Assert.False(held.Changed);
+        Assert.Empty(held.After);
+        // The queue has moved past it (its oldest message is newer): the evaluation was consumed, the reply is lost.
+        var movedOn = new Dictionary<string, DateTimeOffset> { ["511300"] = T0.AddSeconds(1) };
+        Assert.Equal([new W.SendEvaluation()], Decide(s, new E.PendingChecked(0, movedOn), due).After);
+        // An empty queue, another region's backlog, or no figure at all: dispatched again as before.
+        Assert.Equal([new W.SendEvaluation()], Decide(s, new E.PendingChecked(0, new Dictionary<string, DateTimeOffset>()), due).After);
+        Assert.Equal([new W.SendEvaluation()], Decide(s, new E.PendingChecked(0, new Dictionary<string, DateTimeOffset> { ["440300"] = T0.AddSeconds(-30) }), due).After);
+        Assert.Equal([new W.SendEvaluation()], Decide(s, new E.PendingChecked(0), due).After);
+        Assert.False(LifecyclePolicy.BehindBacklog(s with { HomeRegion = null }, backlog));
+        // A backlog never keeps a settlement pending past its timeout.
+        Assert.Equal(SettlementStatus.Failed, Decide(s, new E.PendingChecked(0, backlog), T0 + Policy.Timeout + TimeSpan.FromSeconds(1)).State.Status);
+    }
+
+    [Fact]
     public void A_pending_marker_of_a_settlement_that_moved_on_is_removed()
     {
         Assert.Equal([new W.StopTrackingPending()], Decide(Completed, new E.PendingChecked(0), T0.AddMinutes(5)).After);
