@@ -30,7 +30,8 @@ public sealed class RestartTests
                 before = (await new MemberStore(new GatewayStorage(azurite.ConnectionString)).LoadAsync(RegionCode.Parse("511300"), "M511300001", 2026, "x~x", null, CancellationToken.None))!.Accumulators;
                 Assert.True(before.Admissions > 0 && before.BasicPaid > 0m);
                 await gateway.StopHostAsync();
-                await azurite.StopAsync();   // SIGTERM: Azurite saves and exits, as on Ctrl-C
+                await azurite.StopAsync();   // SIGTERM: Azurite flushes its table journal and exits, as on Ctrl-C
+                Assert.Contains("verify: the journal holds all", azurite.ReadLog()); // its self-check: journal = memory
             }
             {
                 var azurite = await AzuriteFixture.StartAsync(location);

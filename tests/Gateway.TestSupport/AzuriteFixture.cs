@@ -35,9 +35,15 @@ public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
 
     private string? _pidFile;
 
-    public static async Task<AzuriteFixture> StartAsync(string? location = null)
+    /// <summary>What this Azurite printed (on disk: the table journal's lines, e.g. its self-check at a clean stop).</summary>
+    public string LogFile { get; private set; } = "";
+
+    /// <summary>Environment for the Azurite process (e.g. GATEWAY_JOURNAL_COMPACT_BYTES to make the journal compact often).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; private init; } = new Dictionary<string, string>();
+
+    public static async Task<AzuriteFixture> StartAsync(string? location = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var f = new AzuriteFixture { Location = location };
+        var f = new AzuriteFixture { Location = location, Environment = environment ?? new Dictionary<string, string>() };
         await f.StartInternalAsync();
         return f;
     }
@@ -57,9 +63,24 @@ public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
         Dispose();
     }
 
+    /// <summary>A crash: SIGKILL to Azurite, no chance to flush anything; waits until the process is gone.</summary>
+    public async Task CrashAsync()
+    {
+        if (_pidFile is not null && File.Exists(_pidFile) && int.TryParse(File.ReadAllText(_pidFile).Trim(), out var pid))
+        {
+            Process.Start(new ProcessStartInfo("kill", ["-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })?.WaitForExit(5000);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline) await Task.Delay(50);
+        }
+        Dispose();
+    }
+
+    /// <summary>What this Azurite has printed so far.</summary>
+    public string ReadLog() => ReadLog(LogFile);
+
     private static async Task<string> EnsureInstalledAsync()
     {
-        var fromEnv = Environment.GetEnvironmentVariable("GATEWAY_AZURITE");
+        var fromEnv = System.Environment.GetEnvironmentVariable("GATEWAY_AZURITE");
         if (!string.IsNullOrEmpty(fromEnv) && File.Exists(fromEnv)) return fromEnv;
         var dir = Path.Combine(RepoPaths.Root, ".tools", "azurite");
         var bin = Path.Combine(dir, "node_modules", ".bin", "azurite");
@@ -100,13 +121,18 @@ public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
         TablePort = FreePort();
         var logDir = Path.Combine(RepoPaths.Root, "artifacts", "azurite");
         Directory.CreateDirectory(logDir);
-        var logFile = Path.Combine(logDir, $"azurite-{Environment.ProcessId}-{TablePort}.log");
+        var logFile = Path.Combine(logDir, $"azurite-{System.Environment.ProcessId}-{TablePort}.log");
+        LogFile = logFile;
         var persistence = Location is null ? "--inMemoryPersistence" : $"--location '{Location}'";
-        var azurite = $"'{bin}' {persistence} --silent --skipApiVersionCheck --loose --blobHost 127.0.0.1 --blobPort {BlobPort} " +
+        // On disk, the table journal checks itself against memory at a clean stop (tools/azurite-table-journal.js).
+        var env = new Dictionary<string, string>(Environment);
+        if (Location is not null) env.TryAdd("GATEWAY_JOURNAL_VERIFY", "1");
+        var assignments = string.Concat(env.Select(kv => $"{kv.Key}='{kv.Value}' "));
+        var azurite = $"{assignments}'{bin}' {persistence} --silent --skipApiVersionCheck --loose --blobHost 127.0.0.1 --blobPort {BlobPort} " +
                       $"--queueHost 127.0.0.1 --queuePort {QueuePort} --tableHost 127.0.0.1 --tablePort {TablePort}";
-        _pidFile = Path.Combine(logDir, $"azurite-{Environment.ProcessId}-{TablePort}.pid");
+        _pidFile = Path.Combine(logDir, $"azurite-{System.Environment.ProcessId}-{TablePort}.pid");
         // The watchdog: Azurite dies with the test process, whatever way that ends.
-        var script = $"{azurite} >'{logFile}' 2>&1 & A=$!; echo $A >'{_pidFile}'; while kill -0 {Environment.ProcessId} 2>/dev/null && kill -0 $A 2>/dev/null; do sleep 1; done; kill -9 $A 2>/dev/null";
+        var script = $"{azurite} >'{logFile}' 2>&1 & A=$!; echo $A >'{_pidFile}'; while kill -0 {System.Environment.ProcessId} 2>/dev/null && kill -0 $A 2>/dev/null; do sleep 1; done; kill -9 $A 2>/dev/null";
         var info = new ProcessStartInfo("setsid", ["bash", "-c", script]) { UseShellExecute = false };
         _process = Process.Start(info) ?? throw new InvalidOperationException("Could not start azurite.");
         var deadline = DateTime.UtcNow + timeout;
