@@ -10,7 +10,8 @@ namespace Gateway.Benchmarks;
 /// after each step it measures, on one connection at a time: point reads (PartitionKey + RowKey), partition queries
 /// (a filter naming one partition of 100 rows: the shape of the gateway's member query), and a 12-second probe of a
 /// point read every 50 ms whose worst latency shows the on-disk store's periodic save holding the event loop. With
-/// <c>--location</c> (Azurite's <c>--location</c> folder) it also reports the size of the table database file.
+/// <c>--location</c> (Azurite's <c>--location</c> folder) it also reports the size of the table database on disk (Loki's
+/// file, or the journal folder's snapshot and journals).
 /// <c>--payload N</c> sets the characters per row (default 1,500; up to 60,000) to reach a large store with few rows.
 /// Bounded: loopback only, at most 200,000 rows.
 /// </summary>
@@ -65,7 +66,9 @@ public static class AzuriteGrowth
                 probeMax = Math.Max(probeMax, t.Elapsed.TotalMilliseconds);
                 await Task.Delay(50);
             }
-            double? db = location is null ? null : Directory.EnumerateFiles(location, "__azurite_db_table__.json").Select(f => new FileInfo(f).Length).DefaultIfEmpty(0).Max() / 1048576.0;
+            // Loki's own file, or (with tools/azurite-table-journal.py) the journal folder's snapshot and journals.
+            double? db = location is null ? null : Directory.EnumerateFiles(location, "__azurite_db_table__.json*", SearchOption.AllDirectories)
+                .Where(f => !f.EndsWith(".before-journal", StringComparison.Ordinal)).Sum(f => new FileInfo(f).Length) / 1048576.0;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{written,7:N0} | {insertRate,6:0} | {P(reads, 0.5):0.0} / {P(reads, 0.99):0.0} | {P(queries, 0.5):0.0} / {P(queries, 0.99):0.0} | {probeMax:0} | {(db is { } d ? d.ToString("0", CultureInfo.InvariantCulture) : "n/a")}"));
         }
