@@ -67,13 +67,20 @@ public static class AzuriteGrowth
                 await Task.Delay(50);
             }
             // Loki's own file, or (with tools/azurite-table-journal.py) the journal folder's snapshot and journals.
-            double? db = location is null ? null : Directory.EnumerateFiles(location, "__azurite_db_table__.json*", SearchOption.AllDirectories)
-                .Where(f => !f.EndsWith(".before-journal", StringComparison.Ordinal)).Sum(f => new FileInfo(f).Length) / 1048576.0;
+            double? db = location is null ? null : TableDatabaseBytes(location) / 1048576.0;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{written,7:N0} | {insertRate,6:0} | {P(reads, 0.5):0.0} / {P(reads, 0.99):0.0} | {P(queries, 0.5):0.0} / {P(queries, 0.99):0.0} | {probeMax:0} | {(db is { } d ? d.ToString("0", CultureInfo.InvariantCulture) : "n/a")}"));
         }
         await table.DeleteAsync();
         return 0;
+    }
+
+    private static long TableDatabaseBytes(string location)
+    {
+        var loki = Path.Combine(location, "__azurite_db_table__.json");
+        var journal = loki + ".journal";
+        return (File.Exists(loki) ? new FileInfo(loki).Length : 0)
+             + (Directory.Exists(journal) ? Directory.EnumerateFiles(journal).Sum(f => new FileInfo(f).Length) : 0);
     }
 
     private static int Option(string[] args, string name, int fallback)
