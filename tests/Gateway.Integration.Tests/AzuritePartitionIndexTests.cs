@@ -29,6 +29,15 @@ public sealed class AzuritePartitionIndexTests
         "PartitionKey eq 'nobody'",
         "RowKey eq 'r003'",
         "PartitionKey ge 'p' and PartitionKey lt 'q'",
+        // RowKey ranges: through the RowKey index when plain string order holds, else walked; numbers-like keys
+        // ("15", "1e3", "0x1f") sort numerically in Loki's index, so a range over them must not be read from it.
+        "RowKey ge '1' and RowKey lt '2'",
+        "PartitionKey eq 'p' and RowKey ge '~wait|' and RowKey lt '~wait}'",
+        "RowKey ge '~wait|' and RowKey le '~wait|020'",
+        "PartitionKey eq 'p' and RowKey eq '15'",
+        "RowKey eq '0x1f'",
+        "RowKey gt 'r010' and RowKey lt 'r020'",
+        "RowKey ge 'r030' and RowKey lt 'r010'",
     };
 
     [Theory]
@@ -44,7 +53,8 @@ public sealed class AzuritePartitionIndexTests
             var batch = new List<TableTransactionAction>();
             for (var i = 0; i < 40; i++)
             {
-                var e = new TableEntity(pk, i % 10 == 0 ? $"~wait|{i:D3}" : $"r{i:D3}") { ["V"] = i % 2 == 0 ? "or" : "x" };
+                var key = i % 10 == 0 ? $"~wait|{i:D3}" : i % 10 == 5 ? $"{i}" : i == 7 ? "0x1f" : i == 17 ? "1e3" : $"r{i:D3}";
+                var e = new TableEntity(pk, key) { ["V"] = i % 2 == 0 ? "or" : "x" };
                 rows.Add(e);
                 batch.Add(new TableTransactionAction(TableTransactionActionType.Add, e));
             }
@@ -78,8 +88,44 @@ public sealed class AzuritePartitionIndexTests
         "PartitionKey eq 'nobody'" => _ => false,
         "RowKey eq 'r003'" => e => e.RowKey == "r003",
         "PartitionKey ge 'p' and PartitionKey lt 'q'" => e => string.CompareOrdinal(e.PartitionKey, "p") >= 0 && string.CompareOrdinal(e.PartitionKey, "q") < 0,
+        "RowKey ge '1' and RowKey lt '2'" => e => string.CompareOrdinal(e.RowKey, "1") >= 0 && string.CompareOrdinal(e.RowKey, "2") < 0,
+        "PartitionKey eq 'p' and RowKey ge '~wait|' and RowKey lt '~wait}'" =>
+            e => e.PartitionKey == "p" && string.CompareOrdinal(e.RowKey, "~wait|") >= 0 && string.CompareOrdinal(e.RowKey, "~wait}") < 0,
+        "RowKey ge '~wait|' and RowKey le '~wait|020'" => e => string.CompareOrdinal(e.RowKey, "~wait|") >= 0 && string.CompareOrdinal(e.RowKey, "~wait|020") <= 0,
+        "PartitionKey eq 'p' and RowKey eq '15'" => e => e.PartitionKey == "p" && e.RowKey == "15",
+        "RowKey eq '0x1f'" => e => e.RowKey == "0x1f",
+        "RowKey gt 'r010' and RowKey lt 'r020'" => e => string.CompareOrdinal(e.RowKey, "r010") > 0 && string.CompareOrdinal(e.RowKey, "r020") < 0,
+        "RowKey ge 'r030' and RowKey lt 'r010'" => _ => false,
         _ => throw new ArgumentOutOfRangeException(nameof(filter)),
     };
+
+    [Fact]
+    public async Task A_point_lookup_finds_exactly_its_keys_whichever_index_is_smaller()
+    {
+        await using var azurite = await AzuriteFixture.StartAsync();
+        var table = new TableClient(azurite.ConnectionString, "Lookup");
+        await table.CreateIfNotExistsAsync();
+        // "big" has many rows (the partition range is large), "15" and "profile" are in many partitions (the RowKey range is).
+        await table.SubmitTransactionAsync(Enumerable.Range(0, 90).Select(i => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity("big", $"r{i:D3}") { ["N"] = i })));
+        foreach (var pk in new[] { "a", "b", "c", "d", "big" })
+        {
+            await table.AddEntityAsync(new TableEntity(pk, "15") { ["N"] = pk });
+            await table.AddEntityAsync(new TableEntity(pk, "profile") { ["N"] = pk });
+        }
+        Assert.Equal("c", (await table.GetEntityAsync<TableEntity>("c", "15")).Value["N"]);
+        Assert.Equal("big", (await table.GetEntityAsync<TableEntity>("big", "profile")).Value["N"]);
+        Assert.Equal(42, (await table.GetEntityAsync<TableEntity>("big", "r042")).Value["N"]);
+        Assert.False((await table.GetEntityIfExistsAsync<TableEntity>("e", "15")).HasValue);
+        Assert.False((await table.GetEntityIfExistsAsync<TableEntity>("a", "015")).HasValue); // "015" == 15 as a number: not as a key
+        Assert.False((await table.GetEntityIfExistsAsync<TableEntity>("A", "15")).HasValue);  // keys are case-sensitive
+        await table.UpsertEntityAsync(new TableEntity("b", "15") { ["M"] = "merged" }, TableUpdateMode.Merge);
+        var merged = (await table.GetEntityAsync<TableEntity>("b", "15")).Value;
+        Assert.Equal(("b", "merged"), ((string)merged["N"], (string)merged["M"]));
+        await Assert.ThrowsAsync<Azure.RequestFailedException>(() => table.AddEntityAsync(new TableEntity("d", "profile")));
+        await table.DeleteEntityAsync("d", "profile");
+        Assert.False((await table.GetEntityIfExistsAsync<TableEntity>("d", "profile")).HasValue);
+        Assert.True((await table.GetEntityIfExistsAsync<TableEntity>("a", "profile")).HasValue);
+    }
 
     [Fact]
     public void The_azurite_the_tests_run_has_the_partition_index()
@@ -89,5 +135,6 @@ public sealed class AzuritePartitionIndexTests
         var root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(bin)!, "..")); // node_modules
         var store = Path.Combine(root, "azurite", "dist", "src", "table", "persistence", "LokiTableMetadataStore.js");
         Assert.Contains("/* gateway: partition index */", File.ReadAllText(store), StringComparison.Ordinal);
+        Assert.Contains("/* gateway: key index */", File.ReadAllText(store), StringComparison.Ordinal);
     }
 }
