@@ -74,27 +74,96 @@ function gatewayPlainStringRange(a, b) {
     while (n < a.length && n < b.length && a[n] === b[n]) n++;
     return /[^0-9a-fA-F+\\-.xXoObBInity\\s]/.test(a.slice(0, n));
 }
-// A chain over the rows a pure conjunction of key terms can match (the smallest index range), or over every row.
-function gatewayCandidates(coll, filter) {
-    if (typeof filter !== "string") return coll.chain();
-    if (/\\b(or|not)\\b/i.test(filter.replace(/'(?:[^']|'')*'/g, "''"))) return coll.chain();
-    const terms = /\\b(PartitionKey|RowKey)\\s+(eq|ge|gt|le|lt)\\s+'((?:[^']|'')*)'|'(?:[^']|'')*'/g;
-    const ranges = [];
-    let lower, upper, m;
-    while ((m = terms.exec(filter)) !== null) {
-        if (m[1] === undefined) continue; // a literal elsewhere in the filter
-        const value = m[3].replace(/''/g, "'");
-        if (m[2] === "eq") ranges.push(gatewayRange(coll, m[1], "$eq", value));
-        else if (m[1] === "RowKey" && (m[2] === "ge" || m[2] === "gt")) lower = lower === undefined || value > lower ? value : lower;
-        else if (m[1] === "RowKey") upper = upper === undefined || value < upper ? value : upper;
+// The rows a filter can match, as index ranges (their union), or undefined for "any row": a conjunction is narrowed
+// by its most selective key condition (PartitionKey eq, RowKey eq, a RowKey range in plain string order), a
+// disjunction by the union of its branches when every branch is narrowed. Anything else (not, other properties,
+// functions) narrows nothing. Only ever a superset: Azurite's own predicate runs on these rows afterwards.
+function gatewaySkipLiteral(s, i) { // s[i] is a quote: the index of the closing one
+    for (i++; i < s.length; i++) {
+        if (s[i] === "'") { if (s[i + 1] === "'") { i++; continue; } return i; }
+    }
+    return s.length;
+}
+function gatewaySplit(s, word) { // top-level (outside parentheses and literals) parts around " and " / " or "
+    const parts = [];
+    const re = new RegExp("^\\\\s+" + word + "\\\\s+", "i");
+    let depth = 0, start = 0;
+    for (let i = 0; i < s.length; i++) {
+        const ch = s[i];
+        if (ch === "'") { i = gatewaySkipLiteral(s, i); continue; }
+        if (ch === "(") depth++;
+        else if (ch === ")") depth--;
+        else if (depth === 0 && /\\s/.test(ch)) {
+            const m = re.exec(s.slice(i));
+            if (m) { parts.push(s.slice(start, i)); i += m[0].length - 1; start = i + 1; }
+        }
+    }
+    parts.push(s.slice(start));
+    return parts;
+}
+function gatewayUnwrap(s) {
+    s = s.trim();
+    for (;;) {
+        if (!s.startsWith("(")) return s;
+        let depth = 0, close = -1;
+        for (let i = 0; i < s.length; i++) {
+            if (s[i] === "'") { i = gatewaySkipLiteral(s, i); continue; }
+            if (s[i] === "(") depth++;
+            else if (s[i] === ")" && --depth === 0) { close = i; break; }
+        }
+        if (close !== s.length - 1) return s;
+        s = s.slice(1, -1).trim();
+    }
+}
+function gatewayNarrow(coll, filter) {
+    const s = gatewayUnwrap(filter);
+    const branches = gatewaySplit(s, "or");
+    if (branches.length > 1) {
+        const union = [];
+        for (const b of branches) {
+            const r = gatewayNarrow(coll, b);
+            if (r === undefined) return undefined;
+            union.push(...r);
+        }
+        return union;
+    }
+    const parts = gatewaySplit(s, "and");
+    if (parts.length === 1) {
+        const m = /^(PartitionKey|RowKey)\\s+eq\\s+'((?:[^']|'')*)'$/.exec(s);
+        const r = m ? gatewayRange(coll, m[1], "$eq", m[2].replace(/''/g, "'")) : undefined;
+        return r === undefined ? undefined : [r];
+    }
+    const candidates = [];
+    let lower, upper;
+    for (const part of parts) {
+        const t = gatewayUnwrap(part);
+        const m = /^RowKey\\s+(ge|gt|le|lt)\\s+'((?:[^']|'')*)'$/.exec(t);
+        if (m) {
+            const value = m[2].replace(/''/g, "'");
+            if (m[1] === "ge" || m[1] === "gt") lower = lower === undefined || value > lower ? value : lower;
+            else upper = upper === undefined || value < upper ? value : upper;
+            continue;
+        }
+        const r = gatewayNarrow(coll, t);
+        if (r !== undefined) candidates.push(r);
     }
     if (lower !== undefined && upper !== undefined && gatewayPlainStringRange(lower, upper)) {
-        ranges.push(lower <= upper ? gatewayRange(coll, "RowKey", "$between", [lower, upper]) : { lo: 0, hi: -1, size: 0, values: [] });
+        const r = lower <= upper ? gatewayRange(coll, "RowKey", "$between", [lower, upper]) : { lo: 0, hi: -1, size: 0, values: [] };
+        if (r !== undefined) candidates.push([r]);
     }
-    const best = ranges.filter((r) => r !== undefined).sort((x, y) => x.size - y.size)[0];
-    if (best === undefined) return coll.chain();
+    const total = (rs) => rs.reduce((n, r) => n + r.size, 0);
+    return candidates.sort((x, y) => total(x) - total(y))[0];
+}
+// A chain over the rows the filter can match (see gatewayNarrow), each row once, or over every row.
+function gatewayCandidates(coll, filter) {
+    if (typeof filter !== "string" || filter.length > 4096) return coll.chain();
+    const ranges = gatewayNarrow(coll, filter);
+    if (ranges === undefined) return coll.chain();
+    let rows = [];
+    for (const r of ranges) if (r.size) rows = rows.concat(r.values.slice(r.lo, r.hi + 1));
+    if (ranges.length > 1) rows = Array.from(new Set(rows));
     const chain = coll.chain();
-    chain.filteredrows = best.size ? best.values.slice(best.lo, best.hi + 1) : [];
+    chain.filteredrows = rows;
     chain.filterInitialized = true;
     return chain;
 }

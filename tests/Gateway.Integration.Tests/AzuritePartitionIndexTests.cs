@@ -38,6 +38,14 @@ public sealed class AzuritePartitionIndexTests
         "RowKey eq '0x1f'",
         "RowKey gt 'r010' and RowKey lt 'r020'",
         "RowKey ge 'r030' and RowKey lt 'r010'",
+        // The gateway's shapes: a partition and a disjunction of rows and ranges (narrowed by the partition or by
+        // the union of the branches), and disjunctions that narrow nothing (a branch on another property).
+        "PartitionKey eq 'p' and (RowKey eq 'r001' or RowKey eq 'r002' or (RowKey ge '~wait|' and RowKey lt '~wait}'))",
+        "PartitionKey eq 'H440300001' and (RowKey eq 'r003' or RowKey eq 'r003')",
+        "(RowKey eq 'r001' or RowKey eq '15') and PartitionKey eq 'pa'",
+        "PartitionKey eq 'p' and RowKey lt 'r020' and (V eq 'or' or V eq 'x')",
+        "RowKey eq 'r001' or V eq 'or'",
+        "(RowKey eq 'r001' or V eq 'or') and PartitionKey eq 'p'",
     };
 
     [Theory]
@@ -96,6 +104,13 @@ public sealed class AzuritePartitionIndexTests
         "RowKey eq '0x1f'" => e => e.RowKey == "0x1f",
         "RowKey gt 'r010' and RowKey lt 'r020'" => e => string.CompareOrdinal(e.RowKey, "r010") > 0 && string.CompareOrdinal(e.RowKey, "r020") < 0,
         "RowKey ge 'r030' and RowKey lt 'r010'" => _ => false,
+        "PartitionKey eq 'p' and (RowKey eq 'r001' or RowKey eq 'r002' or (RowKey ge '~wait|' and RowKey lt '~wait}'))" =>
+            e => e.PartitionKey == "p" && (e.RowKey is "r001" or "r002" || (string.CompareOrdinal(e.RowKey, "~wait|") >= 0 && string.CompareOrdinal(e.RowKey, "~wait}") < 0)),
+        "PartitionKey eq 'H440300001' and (RowKey eq 'r003' or RowKey eq 'r003')" => e => e.PartitionKey == "H440300001" && e.RowKey == "r003",
+        "(RowKey eq 'r001' or RowKey eq '15') and PartitionKey eq 'pa'" => e => e.PartitionKey == "pa" && e.RowKey is "r001" or "15" && e.PartitionKey == "pa",
+        "PartitionKey eq 'p' and RowKey lt 'r020' and (V eq 'or' or V eq 'x')" => e => e.PartitionKey == "p" && string.CompareOrdinal(e.RowKey, "r020") < 0,
+        "RowKey eq 'r001' or V eq 'or'" => e => e.RowKey == "r001" || (string)e["V"] == "or",
+        "(RowKey eq 'r001' or V eq 'or') and PartitionKey eq 'p'" => e => e.PartitionKey == "p" && (e.RowKey == "r001" || (string)e["V"] == "or"),
         _ => throw new ArgumentOutOfRangeException(nameof(filter)),
     };
 
