@@ -59,11 +59,8 @@ class Journal {
         for (const f of fs.readdirSync(this.dir)) {
             if (f.endsWith(".tmp")) fs.unlinkSync(path.join(this.dir, f));
         }
-        const files = fs.readdirSync(this.dir);
-        const gens = (prefix) => files.filter((f) => f.startsWith(prefix) && /^\d+$/.test(f.slice(prefix.length)))
-            .map((f) => Number(f.slice(prefix.length))).sort((a, b) => a - b);
-        const snapshots = gens(SNAPSHOT);
-        const journals = gens(JOURNAL);
+        const snapshots = this.generations(SNAPSHOT);
+        const journals = this.generations(JOURNAL);
         const started = Date.now();
         const state = new Map(); // collection name -> Map($loki -> document)
         let replayedBytes = 0;
@@ -100,6 +97,12 @@ class Journal {
         this.fd = fs.openSync(path.join(this.dir, JOURNAL + this.gen), "a");
         this.logBytes = 0;
         this.fsyncDir();
+    }
+
+    /** The generations of the complete files named prefix + N in the journal folder, oldest first. */
+    generations(prefix) {
+        return fs.readdirSync(this.dir).filter((f) => f.startsWith(prefix) && /^\d+$/.test(f.slice(prefix.length)))
+            .map((f) => Number(f.slice(prefix.length))).sort((a, b) => a - b);
     }
 
     migrate(state) {
@@ -470,14 +473,11 @@ class Journal {
     // ---- self-check (GATEWAY_JOURNAL_VERIFY=1: tests) -------------------------------------------------------------
 
     verify() {
-        const files = fs.readdirSync(this.dir);
-        const gens = (prefix) => files.filter((f) => f.startsWith(prefix) && /^\d+$/.test(f.slice(prefix.length)))
-            .map((f) => Number(f.slice(prefix.length))).sort((a, b) => a - b);
-        const snapshots = gens(SNAPSHOT);
+        const snapshots = this.generations(SNAPSHOT);
         const base = snapshots.length ? snapshots[snapshots.length - 1] : 0;
         const state = new Map();
         if (snapshots.length) this.replayFile(path.join(this.dir, SNAPSHOT + base), state, false);
-        for (const g of gens(JOURNAL)) if (g >= base) this.replayFile(path.join(this.dir, JOURNAL + g), state, true);
+        for (const g of this.generations(JOURNAL)) if (g >= base) this.replayFile(path.join(this.dir, JOURNAL + g), state, true);
         const problems = [];
         let documents = 0;
         for (const c of this.db.collections) {

@@ -52,23 +52,16 @@ public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
     /// A clean stop, as Ctrl-C on ./gateway up: SIGTERM to Azurite, which saves its store to <see cref="Location"/> and exits;
     /// waits until the process is gone.
     /// </summary>
-    public async Task StopAsync()
-    {
-        if (_pidFile is not null && File.Exists(_pidFile) && int.TryParse(File.ReadAllText(_pidFile).Trim(), out var pid))
-        {
-            Process.Start(new ProcessStartInfo("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })?.WaitForExit(5000);
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline) await Task.Delay(100);
-        }
-        Dispose();
-    }
+    public Task StopAsync() => SignalAndWaitAsync("-TERM");
 
     /// <summary>A crash: SIGKILL to Azurite, no chance to flush anything; waits until the process is gone.</summary>
-    public async Task CrashAsync()
+    public Task CrashAsync() => SignalAndWaitAsync("-KILL");
+
+    private async Task SignalAndWaitAsync(string signal)
     {
         if (_pidFile is not null && File.Exists(_pidFile) && int.TryParse(File.ReadAllText(_pidFile).Trim(), out var pid))
         {
-            Process.Start(new ProcessStartInfo("kill", ["-KILL", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })?.WaitForExit(5000);
+            Process.Start(new ProcessStartInfo("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })?.WaitForExit(5000);
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline) await Task.Delay(50);
         }
