@@ -194,6 +194,62 @@ def key_index(text: str, store) -> str:
     return text
 
 
+SAME_KEYS_MARK = "/* gateway: replace in place */"
+SAME_KEYS_HELPERS = KEY_ANCHOR + SAME_KEYS_MARK + """
+// Replace and merge in place (issue 21; docs/benchmarks.md, "Replace in place"). Azurite replaced an entity by a
+// remove and an insert, and a Loki remove shifts every position of every binary index after it; a Loki update
+// re-places the document in each binary index after a linear scan of the index. Both cost in proportion to the rows
+// of the table. An entity's PartitionKey and RowKey (the only indexed properties) never change in a replace or a
+// merge, so the index order stays valid: the update keeps the document's $loki and data position and leaves the
+// PartitionKey and RowKey indices alone. The table journal records it as one update of that $loki.
+const gatewaySameKeys = new WeakSet();
+function gatewayUpdateSameKeys(coll, doc) {
+    gatewaySameKeys.add(coll);
+    try { return coll.update(doc); } finally { gatewaySameKeys.delete(coll); }
+}
+function gatewayReplace(coll, doc, entity) {
+    entity.$loki = doc.$loki;
+    entity.meta = Object.assign({}, doc.meta);
+    return gatewayUpdateSameKeys(coll, entity);
+}
+(function () {
+    const proto = lokijs_1.default.Collection.prototype;
+    if (proto.gatewaySameKeysUpdate) return;
+    const original = proto.adaptiveBinaryIndexUpdate;
+    proto.adaptiveBinaryIndexUpdate = function (dataPosition, binaryIndexName) {
+        if ((binaryIndexName === "PartitionKey" || binaryIndexName === "RowKey") && gatewaySameKeys.has(this)) return;
+        return original.call(this, dataPosition, binaryIndexName);
+    };
+    proto.gatewaySameKeysUpdate = true;
+})();
+"""
+REPLACE_OLD = """            tableEntityCollection.remove(doc);
+            entity.properties.Timestamp = entity.lastModifiedTime;
+            entity.properties["Timestamp@odata.type"] = "Edm.DateTime";
+            tableEntityCollection.insert(entity);
+            return entity;"""
+REPLACE_NEW = """            entity.properties.Timestamp = entity.lastModifiedTime;
+            entity.properties["Timestamp@odata.type"] = "Edm.DateTime";
+            gatewayReplace(tableEntityCollection, doc, entity);
+            return entity;"""
+MERGE_OLD = """            tableEntityCollection.update(mergedEntity);
+            return mergedEntity;"""
+MERGE_NEW = """            gatewayUpdateSameKeys(tableEntityCollection, mergedEntity);
+            return mergedEntity;"""
+
+
+def same_keys(text: str, store) -> str:
+    if SAME_KEYS_MARK in text:
+        return text
+    if (text.count(KEY_ANCHOR) != 1 or text.count(REPLACE_OLD) != 1 or text.count(MERGE_OLD) != 1
+            or 'const lokijs_1 = tslib_1.__importDefault(require("lokijs"));' not in text):
+        print(f"azurite-partition-index: {store} is not the expected code for replace in place; left as it is", file=sys.stderr)
+        return text
+    text = text.replace(REPLACE_OLD, REPLACE_NEW).replace(MERGE_OLD, MERGE_NEW).replace(KEY_ANCHOR, SAME_KEYS_HELPERS)
+    print(f"azurite-partition-index: replace and merge update the entity in place ({store})", file=sys.stderr)
+    return text
+
+
 def main() -> int:
     root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".tools/azurite")
     store = root / "node_modules/azurite/dist/src/table/persistence/LokiTableMetadataStore.js"
@@ -205,6 +261,7 @@ def main() -> int:
         text = text.replace(ANCHOR, REPLACEMENT)
         print(f"azurite-partition-index: table queries naming one partition now use Azurite's PartitionKey index ({store})", file=sys.stderr)
     text = key_index(text, store)
+    text = same_keys(text, store)
     if text != original:
         store.write_text(text, encoding="utf-8")
     return 0

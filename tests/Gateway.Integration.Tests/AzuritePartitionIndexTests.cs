@@ -142,6 +142,97 @@ public sealed class AzuritePartitionIndexTests
         Assert.True((await table.GetEntityIfExistsAsync<TableEntity>("a", "profile")).HasValue);
     }
 
+    /// <summary>
+    /// Replace and merge keep the entity in place (same Loki document, indices untouched). After rounds of
+    /// replaces, merges, upserts, stale-ETag refusals and rolled-back transactions, every point read, partition
+    /// query and RowKey range answers what a model of the table says, and a deleted row's neighbours are intact.
+    /// </summary>
+    [Fact]
+    public async Task Replace_and_merge_in_place_keep_every_lookup_and_range_exact()
+    {
+        await using var azurite = await AzuriteFixture.StartAsync();
+        var table = new TableClient(azurite.ConnectionString, "InPlace");
+        await table.CreateIfNotExistsAsync();
+        var model = new SortedDictionary<(string Pk, string Rk), (int N, string? M)>(
+            Comparer<(string Pk, string Rk)>.Create((a, b) => string.CompareOrdinal(a.Pk, b.Pk) is var c && c != 0 ? c : string.CompareOrdinal(a.Rk, b.Rk)));
+        foreach (var pk in new[] { "p", "q" })
+        {
+            await table.SubmitTransactionAsync(Enumerable.Range(0, 30).Select(i => new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(pk, $"r{i:D3}") { ["N"] = i })));
+            for (var i = 0; i < 30; i++) model[(pk, $"r{i:D3}")] = (i, null);
+        }
+
+        var random = new Random(21);
+        for (var round = 0; round < 6; round++)
+        {
+            for (var k = 0; k < 25; k++)
+            {
+                var key = model.Keys.ElementAt(random.Next(model.Count));
+                var n = random.Next(1000);
+                switch (random.Next(5))
+                {
+                    case 0: // replace with the current ETag: the M property disappears
+                        var current = (await table.GetEntityAsync<TableEntity>(key.Pk, key.Rk)).Value;
+                        await table.UpdateEntityAsync(new TableEntity(key.Pk, key.Rk) { ["N"] = n }, current.ETag, TableUpdateMode.Replace);
+                        model[key] = (n, null);
+                        break;
+                    case 1: // merge: N kept, M set
+                        await table.UpdateEntityAsync(new TableEntity(key.Pk, key.Rk) { ["M"] = $"m{n}" }, Azure.ETag.All, TableUpdateMode.Merge);
+                        model[key] = (model[key].N, $"m{n}");
+                        break;
+                    case 2: // upsert as replace
+                        await table.UpsertEntityAsync(new TableEntity(key.Pk, key.Rk) { ["N"] = n }, TableUpdateMode.Replace);
+                        model[key] = (n, null);
+                        break;
+                    case 3: // a stale ETag is refused and changes nothing
+                        var before = (await table.GetEntityAsync<TableEntity>(key.Pk, key.Rk)).Value;
+                        await table.UpdateEntityAsync(new TableEntity(key.Pk, key.Rk) { ["N"] = n }, before.ETag, TableUpdateMode.Replace);
+                        model[key] = (n, null);
+                        var stale = await Assert.ThrowsAsync<Azure.RequestFailedException>(() =>
+                            table.UpdateEntityAsync(new TableEntity(key.Pk, key.Rk) { ["N"] = -1 }, before.ETag, TableUpdateMode.Replace));
+                        Assert.Equal(412, stale.Status);
+                        break;
+                    default: // a transaction that replaces and merges, then fails on an insert of an existing row: rolled back
+                        var others = model.Keys.Where(x => x.Pk == key.Pk && x != key).Take(2).ToList();
+                        var failing = new List<TableTransactionAction>
+                        {
+                            new(TableTransactionActionType.UpdateReplace, new TableEntity(key.Pk, key.Rk) { ["N"] = -2 }),
+                            new(TableTransactionActionType.UpdateMerge, new TableEntity(others[0].Pk, others[0].Rk) { ["M"] = "rolled back" }),
+                            new(TableTransactionActionType.Add, new TableEntity(others[1].Pk, others[1].Rk)),
+                        };
+                        await Assert.ThrowsAsync<TableTransactionFailedException>(() => table.SubmitTransactionAsync(failing));
+                        break;
+                }
+            }
+            // a delete and a re-insert move positions in the data array and the indices
+            var gone = model.Keys.ElementAt(random.Next(model.Count));
+            await table.DeleteEntityAsync(gone.Pk, gone.Rk);
+            model.Remove(gone);
+            var added = (gone.Pk, $"s{round:D3}");
+            await table.AddEntityAsync(new TableEntity(added.Pk, added.Item2) { ["N"] = round });
+            model[added] = (round, null);
+
+            foreach (var (key, value) in model)
+            {
+                var e = (await table.GetEntityAsync<TableEntity>(key.Pk, key.Rk)).Value;
+                Assert.Equal(value, ((int)e["N"], e.TryGetValue("M", out var m) ? (string)m : null));
+            }
+            Assert.False((await table.GetEntityIfExistsAsync<TableEntity>(gone.Pk, gone.Rk)).HasValue);
+            foreach (var (filter, predicate) in new (string, Func<(string Pk, string Rk), bool>)[]
+            {
+                ("PartitionKey eq 'p'", k => k.Pk == "p"),
+                ("PartitionKey eq 'q' and RowKey ge 'r010' and RowKey lt 'r020'", k => k.Pk == "q" && string.CompareOrdinal(k.Rk, "r010") >= 0 && string.CompareOrdinal(k.Rk, "r020") < 0),
+                ("RowKey eq 'r007'", k => k.Rk == "r007"),
+                ("N ge 0", _ => true),
+            })
+            {
+                var got = new List<((string, string), (int, string?))>();
+                await foreach (var e in table.QueryAsync<TableEntity>(filter, maxPerPage: 9))
+                    got.Add(((e.PartitionKey, e.RowKey), ((int)e["N"], e.TryGetValue("M", out var m) ? (string)m : null)));
+                Assert.Equal(model.Where(x => predicate(x.Key)).Select(x => (x.Key, x.Value)).ToList(), got);
+            }
+        }
+    }
+
     [Fact]
     public void The_azurite_the_tests_run_has_the_partition_index()
     {
@@ -151,5 +242,6 @@ public sealed class AzuritePartitionIndexTests
         var store = Path.Combine(root, "azurite", "dist", "src", "table", "persistence", "LokiTableMetadataStore.js");
         Assert.Contains("/* gateway: partition index */", File.ReadAllText(store), StringComparison.Ordinal);
         Assert.Contains("/* gateway: key index */", File.ReadAllText(store), StringComparison.Ordinal);
+        Assert.Contains("/* gateway: replace in place */", File.ReadAllText(store), StringComparison.Ordinal);
     }
 }
