@@ -49,7 +49,24 @@ class Journal {
         this.idleWaiters = [];
         this.flushDelayMs = Number(process.env.GATEWAY_JOURNAL_FLUSH_MS || 5);
         this.minCompactBytes = Number(process.env.GATEWAY_JOURNAL_COMPACT_BYTES || 64 * 1024 * 1024);
-        this.sliceMs = 8;
+        // A snapshot is written between requests, in slices of sliceMs (at least one chunk of sliceDocs documents).
+        this.sliceMs = Number(process.env.GATEWAY_JOURNAL_SLICE_MS || 8);
+        this.sliceDocs = Math.max(1, Number(process.env.GATEWAY_JOURNAL_SLICE_DOCS || 256));
+        this.dropped = 0;
+    }
+
+    // ---- record lines (journal and snapshot alike) ------------------------------------------------------------------
+
+    static createLine(c) {
+        return `{"c":${JSON.stringify(c.name)},"o":"C","opts":${JSON.stringify(Journal.options(c))}}\n`;
+    }
+
+    /**
+     * The snapshot line of a document, or null for one removed since the snapshot began (a Loki remove deletes the
+     * document's $loki): its removal is in the new generation's journal, and a line without an id could not be replayed.
+     */
+    static insertLine(quotedName, d) {
+        return d.$loki === undefined ? null : `{"c":${quotedName},"o":"I","d":${JSON.stringify(d)}}\n`;
     }
 
     // ---- start-up -------------------------------------------------------------------------------------------------
@@ -80,6 +97,7 @@ class Journal {
             replayedBytes += r.bytes; lines += r.lines;
             maxGen = Math.max(maxGen, g);
         }
+        if (this.dropped) say(`dropped ${this.dropped} snapshot records without an id (documents removed while an earlier version wrote the snapshot)`);
         this.build(state);
         this.hookDatabase();
         let documents = 0;
@@ -180,6 +198,12 @@ class Journal {
             case "U": {
                 const docs = state.get(name);
                 if (!docs) throw new Error(`${file}: a change to collection ${name}, which does not exist`);
+                if (!Number.isInteger(record.d.$loki)) {
+                    // Only a snapshot of an earlier version held these: a document removed while the snapshot was
+                    // written, kept without its id. Its removal followed in the journal, so it is not part of the state.
+                    this.dropped++;
+                    return;
+                }
                 docs.set(record.d.$loki, record.d);
                 return;
             }
@@ -367,7 +391,7 @@ class Journal {
         this.gen = gen;
         this.logBytes = 0;
         this.fsyncDir();
-        const collections = this.db.collections.map((c) => ({ c, name: c.name, opts: Journal.options(c), data: c.data.slice() }));
+        const collections = this.db.collections.map((c) => ({ create: Journal.createLine(c), name: JSON.stringify(c.name), data: c.data.slice() }));
         const tmp = path.join(this.dir, SNAPSHOT + gen + ".tmp");
         const job = { cancelled: false, gen, tmp, fd: fs.openSync(tmp, "w"), bytes: 0, started: Date.now() };
         this.compaction = job;
@@ -379,20 +403,20 @@ class Journal {
             const parts = [];
             let size = 0;
             try {
-                while (ci < collections.length && Date.now() < until) {
+                while (ci < collections.length) { // at least one chunk per slice
                     const k = collections[ci];
                     if (di < 0) {
-                        parts.push(`{"c":${JSON.stringify(k.name)},"o":"C","opts":${JSON.stringify(k.opts)}}\n`);
+                        parts.push(k.create);
                         di = 0;
                     }
-                    const name = JSON.stringify(k.name);
-                    for (let n = 0; di < k.data.length && n < 256; di++, n++) {
-                        const s = `{"c":${name},"o":"I","d":${JSON.stringify(k.data[di])}}\n`;
+                    for (let n = 0; di < k.data.length && n < this.sliceDocs; di++, n++) {
+                        const s = Journal.insertLine(k.name, k.data[di]);
+                        if (s === null) continue;
                         parts.push(s);
                         size += s.length;
                     }
                     if (di >= k.data.length) { ci++; di = -1; }
-                    if (size > 8 * 1024 * 1024) break;
+                    if (Date.now() >= until || size > 8 * 1024 * 1024) break;
                 }
                 if (parts.length) {
                     const data = Buffer.from(parts.join(""), "utf8");
@@ -437,9 +461,10 @@ class Journal {
         };
         for (const c of this.db.collections) {
             const name = JSON.stringify(c.name);
-            let parts = [`{"c":${name},"o":"C","opts":${JSON.stringify(Journal.options(c))}}\n`];
+            let parts = [Journal.createLine(c)];
             for (const d of c.data) {
-                parts.push(`{"c":${name},"o":"I","d":${JSON.stringify(d)}}\n`);
+                const s = Journal.insertLine(name, d);
+                if (s !== null) parts.push(s);
                 if (parts.length >= 4096) { write(parts); parts = []; }
             }
             write(parts);
