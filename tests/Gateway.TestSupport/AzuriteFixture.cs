@@ -121,7 +121,9 @@ public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
         var env = new Dictionary<string, string>(Environment);
         if (Location is not null) env.TryAdd("GATEWAY_JOURNAL_VERIFY", "1");
         var assignments = string.Concat(env.Select(kv => $"{kv.Key}='{kv.Value}' "));
-        var azurite = $"{assignments}'{bin}' {persistence} --silent --skipApiVersionCheck --loose --blobHost 127.0.0.1 --blobPort {BlobPort} " +
+        // The same flags as ./gateway up (tools/azurite.flags: quiet, lenient on API versions, no telemetry).
+        var flags = string.Join(' ', File.ReadAllLines(Path.Combine(RepoPaths.Root, "tools", "azurite.flags")).Where(l => l.Length > 0));
+        var azurite = $"{assignments}'{bin}' {persistence} {flags} --blobHost 127.0.0.1 --blobPort {BlobPort} " +
                       $"--queueHost 127.0.0.1 --queuePort {QueuePort} --tableHost 127.0.0.1 --tablePort {TablePort}";
         _pidFile = Path.Combine(logDir, $"azurite-{System.Environment.ProcessId}-{TablePort}.pid");
         // The watchdog: Azurite dies with the test process, whatever way that ends.
