@@ -11,9 +11,9 @@
  * What: every insert, update and remove of every collection is appended as one JSON line to journal.<gen> (group
  * commit: the lines gathered in a few milliseconds are written and fdatasync'ed together; the lines of one
  * entity-group transaction are never split across a flush). When the journal has grown past the last snapshot's
- * size, a new generation starts and the live state is written, a slice at a time between requests, to snapshot.<gen>
- * (a fuzzy checkpoint: a document changed while the snapshot is written is also in the new journal, whose records are
- * whole documents, so replaying it over the snapshot converges on the right state). Start-up replays the newest
+ * size, a new generation starts, and a worker thread writes snapshot.<gen> from the files alone: the last snapshot
+ * and the journals before <gen>, replayed, are exactly the state at which journal.<gen> begins. Azurite's own thread
+ * only closes one journal and opens the next; the replay and the writing cost it nothing. Start-up replays the newest
  * complete snapshot and every journal from its generation on; the last line of a journal may be torn by a crash and
  * is then ignored. A clean stop flushes everything.
  *
@@ -22,6 +22,7 @@
  */
 const fs = require("fs");
 const path = require("path");
+const { Worker, isMainThread, parentPort, workerData } = require("worker_threads");
 
 const SNAPSHOT = "snapshot.";
 const JOURNAL = "journal.";
@@ -45,13 +46,13 @@ class Journal {
         this.inBatch = false;
         this.batchSince = 0;
         this.compaction = null;
+        this.compactions = 0;
         this.closed = false;
         this.idleWaiters = [];
         this.flushDelayMs = Number(process.env.GATEWAY_JOURNAL_FLUSH_MS || 5);
         this.minCompactBytes = Number(process.env.GATEWAY_JOURNAL_COMPACT_BYTES || 64 * 1024 * 1024);
-        // A snapshot is written between requests, in slices of sliceMs (at least one chunk of sliceDocs documents).
-        this.sliceMs = Number(process.env.GATEWAY_JOURNAL_SLICE_MS || 8);
-        this.sliceDocs = Math.max(1, Number(process.env.GATEWAY_JOURNAL_SLICE_DOCS || 256));
+        // Tests: hold the worker this long before it writes, so that the store changes while a snapshot is made.
+        this.compactDelayMs = Number(process.env.GATEWAY_JOURNAL_COMPACT_DELAY_MS || 0);
         this.dropped = 0;
     }
 
@@ -62,8 +63,8 @@ class Journal {
     }
 
     /**
-     * The snapshot line of a document, or null for one removed since the snapshot began (a Loki remove deletes the
-     * document's $loki): its removal is in the new generation's journal, and a line without an id could not be replayed.
+     * The snapshot line of a document (start-up's snapshot, written from memory before anything is served), or null
+     * for a document without an id, which could not be replayed.
      */
     static insertLine(quotedName, d) {
         return d.$loki === undefined ? null : `{"c":${quotedName},"o":"I","d":${JSON.stringify(d)}}\n`;
@@ -136,7 +137,11 @@ class Journal {
         say(`carrying over ${this.lokiDBPath} (Loki's own format, ${(text.length / 1048576).toFixed(1)} MiB)`);
     }
 
-    replayFile(file, state, tornTailAllowed) {
+    /**
+     * Replays one file into state. With raw, documents are kept as their record's bytes (a Buffer, outside V8's heap)
+     * instead of objects: what the compaction worker writes back out as it read it.
+     */
+    replayFile(file, state, tornTailAllowed, raw = false) {
         const fd = fs.openSync(file, "r");
         const size = fs.fstatSync(fd).size;
         const chunk = Buffer.allocUnsafe(Math.min(Math.max(size, 1), 64 * 1024 * 1024));
@@ -152,7 +157,7 @@ class Journal {
             } catch (e) {
                 return false;
             }
-            this.apply(record, state, file);
+            this.apply(record, state, file, raw ? Buffer.from(buf.subarray(start, end + 1)) : null);
             lines++;
             return true;
         };
@@ -182,12 +187,13 @@ class Journal {
         return { bytes: goodBytes, lines };
     }
 
-    apply(record, state, file) {
+    apply(record, state, file, line = null) {
         const name = record.c;
         switch (record.o) {
             case "C": {
                 const docs = new Map();
                 docs.gatewayOptions = record.opts || {};
+                docs.gatewayCreate = line;
                 state.set(name, docs);
                 return;
             }
@@ -204,7 +210,7 @@ class Journal {
                     this.dropped++;
                     return;
                 }
-                docs.set(record.d.$loki, record.d);
+                docs.set(record.d.$loki, line || record.d);
                 return;
             }
             case "R": {
@@ -369,7 +375,7 @@ class Journal {
         if (this.closed) return;
         if (this.timer) { clearTimeout(this.timer); this.timer = null; }
         this.closed = true;
-        if (this.compaction) this.compaction.cancelled = true;
+        if (this.compaction) await this.compaction.cancel();
         await this.whenIdle();
         this.flushSync();
         if (this.fd >= 0) fs.closeSync(this.fd);
@@ -382,8 +388,9 @@ class Journal {
     maybeCompact() {
         if (this.compaction || this.closed) return;
         if (this.logBytes < Math.max(this.minCompactBytes, this.snapshotBytes)) return;
-        // Start generation G: what was recorded so far is in journals before G (flushed now), what follows goes to
-        // journal G, and the snapshot G is written from the live state, a slice at a time.
+        // Start generation G: what was recorded so far is in the files before G (flushed now), what follows goes to
+        // journal G. The state at which journal G begins is the last snapshot and the journals before G, replayed: a
+        // worker thread does that from the files and writes snapshot G, while this thread goes on serving requests.
         this.flushSync();
         fs.closeSync(this.fd);
         const gen = this.gen + 1;
@@ -391,62 +398,106 @@ class Journal {
         this.gen = gen;
         this.logBytes = 0;
         this.fsyncDir();
-        const collections = this.db.collections.map((c) => ({ create: Journal.createLine(c), name: JSON.stringify(c.name), data: c.data.slice() }));
+        const started = Date.now();
         const tmp = path.join(this.dir, SNAPSHOT + gen + ".tmp");
-        const job = { cancelled: false, gen, tmp, fd: fs.openSync(tmp, "w"), bytes: 0, started: Date.now() };
-        this.compaction = job;
-        let ci = 0;
-        let di = -1;
-        const step = () => {
-            if (job.cancelled) return this.abandon(job);
-            const until = Date.now() + this.sliceMs;
-            const parts = [];
-            let size = 0;
-            try {
-                while (ci < collections.length) { // at least one chunk per slice
-                    const k = collections[ci];
-                    if (di < 0) {
-                        parts.push(k.create);
-                        di = 0;
-                    }
-                    for (let n = 0; di < k.data.length && n < this.sliceDocs; di++, n++) {
-                        const s = Journal.insertLine(k.name, k.data[di]);
-                        if (s === null) continue;
-                        parts.push(s);
-                        size += s.length;
-                    }
-                    if (di >= k.data.length) { ci++; di = -1; }
-                    if (Date.now() >= until || size > 8 * 1024 * 1024) break;
-                }
-                if (parts.length) {
-                    const data = Buffer.from(parts.join(""), "utf8");
-                    let offset = 0;
-                    while (offset < data.length) offset += fs.writeSync(job.fd, data, offset, data.length - offset);
-                    job.bytes += data.length;
-                }
-            } catch (e) {
-                say(`snapshot ${gen} failed: ${e.message}; the journals keep everything`);
-                return this.abandon(job);
-            }
-            if (ci < collections.length) return setImmediate(step);
-            fs.fsync(job.fd, (err) => {
-                fs.closeSync(job.fd);
-                if (err || job.cancelled) return this.abandon(job, true);
-                fs.renameSync(tmp, path.join(this.dir, SNAPSHOT + gen));
-                this.fsyncDir();
-                this.dropBefore(gen);
-                this.snapshotBytes = job.bytes;
-                this.compaction = null;
-                say(`snapshot ${gen}: ${(job.bytes / 1048576).toFixed(1)} MiB in ${Date.now() - job.started} ms`);
+        let worker;
+        try {
+            worker = new Worker(__filename, {
+                workerData: { gatewayCompaction: true, dir: this.dir, lokiDBPath: this.lokiDBPath, gen, delayMs: this.compactDelayMs },
+                stdout: false,
+                stderr: false,
             });
+        } catch (e) {
+            say(`snapshot ${gen} failed: ${e.message}; the journals keep everything`);
+            return;
+        }
+        let settled = false;
+        const job = {
+            gen,
+            cancel: async () => {
+                settled = true;
+                await worker.terminate();
+                Journal.removeQuietly(tmp);
+                if (this.compaction === job) this.compaction = null;
+            },
         };
-        setImmediate(step);
+        this.compaction = job;
+        const done = (error, result) => {
+            if (settled) return;
+            settled = true;
+            if (this.compaction === job) this.compaction = null;
+            if (error || this.closed) {
+                Journal.removeQuietly(tmp);
+                if (error) say(`snapshot ${gen} failed: ${error}; the journals keep everything`);
+                return;
+            }
+            // The worker has written, fsync'ed and named snapshot G; only now are the older files dropped.
+            this.fsyncDir();
+            this.dropBefore(gen);
+            this.snapshotBytes = result.bytes;
+            this.compactions++;
+            say(`snapshot ${gen}: ${(result.bytes / 1048576).toFixed(1)} MiB of ${result.documents} documents in ${Date.now() - started} ms (a worker thread: ${result.replayMs} ms replaying ${(result.replayedBytes / 1048576).toFixed(1)} MiB)`);
+            this.maybeCompact();
+        };
+        worker.once("message", (m) => done(m.error, m));
+        worker.once("error", (e) => done(e.message));
+        worker.once("exit", (code) => done(`the worker stopped (${code})`));
+        worker.unref();
     }
 
-    abandon(job, closed) {
-        try { if (!closed) fs.closeSync(job.fd); } catch (e) { /* already closed */ }
-        try { fs.unlinkSync(job.tmp); } catch (e) { /* not there */ }
-        if (this.compaction === job) this.compaction = null;
+    static removeQuietly(file) {
+        try { fs.unlinkSync(file); } catch (e) { /* not there */ }
+    }
+
+    /**
+     * In the worker: replays snapshot.B (the newest before gen) and journals B..gen-1 as bytes, and writes their state
+     * as snapshot.gen (written to a .tmp, fsync'ed, then renamed: a crash leaves either no snapshot.gen or a whole one).
+     */
+    static compactInWorker({ dir, lokiDBPath, gen, delayMs }) {
+        const j = new Journal(lokiDBPath, null);
+        const started = Date.now();
+        const snapshots = j.generations(SNAPSHOT).filter((g) => g < gen);
+        const base = snapshots.length ? snapshots[snapshots.length - 1] : 0;
+        const state = new Map();
+        let replayedBytes = 0;
+        if (snapshots.length) replayedBytes += j.replayFile(path.join(dir, SNAPSHOT + base), state, false, true).bytes;
+        for (const g of j.generations(JOURNAL)) {
+            if (g < base || g >= gen) continue;
+            replayedBytes += j.replayFile(path.join(dir, JOURNAL + g), state, true, true).bytes;
+        }
+        const replayMs = Date.now() - started;
+        const tmp = path.join(dir, SNAPSHOT + gen + ".tmp");
+        const fd = fs.openSync(tmp, "w");
+        if (delayMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delayMs);
+        let bytes = 0;
+        let documents = 0;
+        let parts = [];
+        let size = 0;
+        const write = () => {
+            const data = Buffer.concat(parts, size);
+            let offset = 0;
+            while (offset < data.length) offset += fs.writeSync(fd, data, offset, data.length - offset);
+            bytes += data.length;
+            parts = [];
+            size = 0;
+        };
+        const add = (b) => {
+            parts.push(b);
+            size += b.length;
+            if (size >= 8 * 1024 * 1024) write();
+        };
+        for (const [name, docs] of state) {
+            add(docs.gatewayCreate || Buffer.from(`{"c":${JSON.stringify(name)},"o":"C","opts":${JSON.stringify(docs.gatewayOptions || {})}}\n`, "utf8"));
+            for (const line of docs.values()) {
+                add(Buffer.isBuffer(line) ? line : Buffer.from(`{"c":${JSON.stringify(name)},"o":"I","d":${JSON.stringify(line)}}\n`, "utf8"));
+                documents++;
+            }
+        }
+        write();
+        fs.fsyncSync(fd);
+        fs.closeSync(fd);
+        fs.renameSync(tmp, path.join(dir, SNAPSHOT + gen));
+        return { bytes, documents, replayMs, replayedBytes, dropped: j.dropped };
     }
 
     writeSnapshotSync(gen) {
@@ -523,3 +574,11 @@ class Journal {
 }
 
 exports.Journal = Journal;
+
+if (!isMainThread && workerData && workerData.gatewayCompaction) {
+    try {
+        parentPort.postMessage(Journal.compactInWorker(workerData));
+    } catch (e) {
+        parentPort.postMessage({ error: e.message });
+    }
+}

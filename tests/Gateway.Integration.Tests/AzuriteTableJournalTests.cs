@@ -15,10 +15,10 @@ namespace Gateway.Integration.Tests;
 /// </summary>
 public sealed class AzuriteTableJournalTests
 {
-    // Snapshots often, and each written four documents per slice, so that writes and deletes land while one is written.
+    // Snapshots often, each held 20 ms in its worker before it is written, so that writes and deletes land while one is made.
     private static readonly Dictionary<string, string> CompactOften = new()
     {
-        ["GATEWAY_JOURNAL_COMPACT_BYTES"] = "150000", ["GATEWAY_JOURNAL_SLICE_MS"] = "0", ["GATEWAY_JOURNAL_SLICE_DOCS"] = "4",
+        ["GATEWAY_JOURNAL_COMPACT_BYTES"] = "150000", ["GATEWAY_JOURNAL_COMPACT_DELAY_MS"] = "20",
     };
 
     [Fact]
@@ -54,10 +54,11 @@ public sealed class AzuriteTableJournalTests
     }
 
     /// <summary>
-    /// A snapshot is written a slice at a time while requests go on; a row deleted after the snapshot began, before its
-    /// slice was written, must not come back after a crash (it did once: the snapshot wrote it without its id, and the
-    /// journal's removal then matched nothing). Rows are deleted from the end, where the snapshot has not yet reached,
-    /// while a large row is rewritten so that the journal compacts again and again during the deletes.
+    /// A snapshot is made while requests go on; a row deleted after the snapshot began must not come back after a crash
+    /// (it did once, when the snapshot was written from the live documents a slice at a time: a removed document lost
+    /// its id before its slice was written, and the journal's removal then matched nothing). Now a worker thread writes
+    /// it from the files, held 200 ms here, while rows are deleted and a large row is rewritten so that the journal
+    /// compacts again and again during the deletes.
     /// </summary>
     [Fact]
     public async Task A_row_deleted_while_a_snapshot_is_written_stays_deleted_after_a_crash()
@@ -66,7 +67,7 @@ public sealed class AzuriteTableJournalTests
         Directory.CreateDirectory(location);
         var env = new Dictionary<string, string>
         {
-            ["GATEWAY_JOURNAL_COMPACT_BYTES"] = "400000", ["GATEWAY_JOURNAL_SLICE_MS"] = "0", ["GATEWAY_JOURNAL_SLICE_DOCS"] = "1",
+            ["GATEWAY_JOURNAL_COMPACT_BYTES"] = "400000", ["GATEWAY_JOURNAL_COMPACT_DELAY_MS"] = "200",
         };
         try
         {
@@ -108,6 +109,65 @@ public sealed class AzuriteTableJournalTests
             await foreach (var e in new TableClient(again.ConnectionString, "Churn").QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
                 rows.Add(e.PartitionKey + "/" + e.RowKey);
             Assert.Equal(Enumerable.Range(0, 1400).Select(i => $"p/r{i:D4}").Prepend("big/row"), rows);
+        }
+        finally
+        {
+            try { Directory.Delete(location, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>
+    /// The snapshot is made by a worker thread from the files (the last snapshot and the journals before the new
+    /// generation). A crash while it works leaves its unfinished file, which start-up discards, and the older files it
+    /// was made from, which hold everything; a clean stop while it works stops the worker at once, and the self-check
+    /// finds the journal equal to memory. The worker is held for a minute here so that both land while it works.
+    /// </summary>
+    [Fact]
+    public async Task A_crash_or_a_stop_while_the_worker_makes_a_snapshot_loses_nothing()
+    {
+        var location = Path.Combine(Path.GetTempPath(), "gateway-journal-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(location);
+        var env = new Dictionary<string, string> { ["GATEWAY_JOURNAL_COMPACT_BYTES"] = "200000", ["GATEWAY_JOURNAL_COMPACT_DELAY_MS"] = "60000" };
+        var journalDir = Path.Combine(location, "__azurite_db_table__.json.journal");
+        try
+        {
+            var expected = new List<string>();
+            for (var round = 0; round < 2; round++)
+            {
+                var azurite = await AzuriteFixture.StartAsync(location, env);
+                var table = new TableClient(azurite.ConnectionString, "Held");
+                await table.CreateIfNotExistsAsync();
+                // Batches until the journal outgrows the last snapshot and a new generation's worker starts (and holds).
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                for (var b = 0; b < 6 || (!Directory.EnumerateFiles(journalDir, "snapshot.*.tmp").Any() && b < 60 && DateTime.UtcNow < deadline); b++)
+                {
+                    var rows = Enumerable.Range(b * 50, 50).Select(i => new TableEntity($"p{round}", $"r{i:D4}") { ["V"] = new string('w', 1500) }).ToList();
+                    await table.SubmitTransactionAsync(rows.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)));
+                    expected.AddRange(rows.Select(e => $"{e.PartitionKey}/{e.RowKey}"));
+                    await Task.Delay(20);
+                }
+                Assert.True(Directory.EnumerateFiles(journalDir, "snapshot.*.tmp").Any(), "a snapshot is being made (its worker is held)");
+                await Task.Delay(300); // the last answers are flushed
+                if (round == 0)
+                {
+                    await azurite.CrashAsync();
+                }
+                else
+                {
+                    var stopping = System.Diagnostics.Stopwatch.StartNew();
+                    await azurite.StopAsync();
+                    Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(30), $"the stop waited for the held worker ({stopping.Elapsed})");
+                    Assert.Contains("verify: the journal holds all", azurite.ReadLog());
+                    Assert.DoesNotContain("differences", azurite.ReadLog());
+                    Assert.Empty(Directory.EnumerateFiles(journalDir, "*.tmp"));
+                }
+            }
+
+            await using var again = await AzuriteFixture.StartAsync(location, env);
+            var found = new List<string>();
+            await foreach (var e in new TableClient(again.ConnectionString, "Held").QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
+                found.Add(e.PartitionKey + "/" + e.RowKey);
+            Assert.Equal(expected.Order(StringComparer.Ordinal), found);
         }
         finally
         {
