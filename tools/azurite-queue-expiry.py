@@ -15,6 +15,13 @@ index after a linear scan. Neither changes an indexed property (account, queue, 
 message property): only the time it is next visible, its pop receipt, dequeue count and persistency change, in
 place, at the same position. So the indices stay valid as they are.
 
+And it makes the queries of a receive, a peek and the expiry clean-up select the queue first: they named the
+account first, and LokiJS uses a binary index only for the first term of a query, so the account's index (which every
+message shares) gave every message of every queue, and the queue and time terms walked them all (9.9% of Azurite's
+thread in the expiry clean-up at 60,000 settlements of the soak, with only 260 messages held, 252 of them
+dead-lettered callbacks: the local host polls a dozen queues). With the queue first, the index gives the queue's own
+messages. The terms are the same; only their order changes.
+
 Idempotent; refuses to touch a store whose code is not the expected one.
 """
 import pathlib
@@ -78,6 +85,41 @@ def unindexed(text: str, store) -> str:
     return text.replace(RECEIVE_OLD, RECEIVE_NEW).replace(UPDATE_OLD, UPDATE_NEW).replace(UNINDEXED_ANCHOR, UNINDEXED_HELPER)
 
 
+QUEUE_FIRST_MARK = "/* gateway: queue first */"
+QUERIES = [
+    ("""        const query = {
+            accountName: account,
+            queueName: queue,
+            timeNextVisible: { $lte: queryTime }
+        };""", """        const query = { """ + QUEUE_FIRST_MARK + """
+            queueName: queue,
+            accountName: account,
+            timeNextVisible: { $lte: queryTime }
+        };""", 2),
+    ("""        const query = {
+            accountName: account,
+            queueName: queue,
+            expirationTime: { $lte: queryTime }
+        };""", """        const query = { """ + QUEUE_FIRST_MARK + """
+            queueName: queue,
+            accountName: account,
+            expirationTime: { $lte: queryTime }
+        };""", 1),
+]
+
+
+def queue_first(text: str, store) -> str:
+    if QUEUE_FIRST_MARK in text:
+        return text
+    if any(text.count(old) != n for old, _, n in QUERIES):
+        print(f"azurite-queue-expiry: {store} is not the expected code for queue-first queries; left as it is", file=sys.stderr)
+        return text
+    for old, new, _ in QUERIES:
+        text = text.replace(old, new)
+    print(f"azurite-queue-expiry: receives, peeks and the expiry clean-up select the queue through its index ({store})", file=sys.stderr)
+    return text
+
+
 def main() -> int:
     root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".tools/azurite")
     store = root / "node_modules/azurite/dist/src/queue/persistence/LokiQueueMetadataStore.js"
@@ -89,6 +131,7 @@ def main() -> int:
             text = text.replace(OLD, NEW)
             print(f"azurite-queue-expiry: receives and deletes no longer rebuild the message indices when nothing expired ({store})", file=sys.stderr)
     text = unindexed(text, store)
+    text = queue_first(text, store)
     if text != original:
         store.write_text(text, encoding="utf-8")
     return 0

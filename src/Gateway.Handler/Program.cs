@@ -14,6 +14,10 @@ var port = builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"] ?? "7072";
 builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+// Polly logs every timeout and retry of an outbound call with its exception's stack trace (about 100 lines each: a
+// hospital whose callback URL stops answering filled the console with them). What matters is reported by the gateway
+// itself: a callback that fails every try fails its delivery, and the host dead-letters it after the last one.
+builder.Logging.AddFilter("Polly", LogLevel.None);
 
 // Typed options, validated at start (ValidateOnStart); read now too, for the choices made while registering.
 HandlerOptions options;

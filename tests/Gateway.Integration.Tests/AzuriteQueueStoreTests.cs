@@ -85,5 +85,43 @@ public sealed class AzuriteQueueStoreTests
         var text = File.ReadAllText(store);
         Assert.Contains("/* gateway: no empty remove */", text, StringComparison.Ordinal);
         Assert.Contains("/* gateway: update messages without re-indexing */", text, StringComparison.Ordinal);
+        Assert.Equal(3, text.Split("/* gateway: queue first */").Length - 1);
+    }
+
+    /// <summary>
+    /// Receives, peeks and the expiry clean-up select the queue first (its index) and then the account and the time:
+    /// each queue still sees only its own messages, expired messages are cleared and never handed out, and the others
+    /// (in the same queue and in the next) stay.
+    /// </summary>
+    [Fact]
+    public async Task Each_queue_sees_only_its_own_messages_and_expired_ones_go()
+    {
+        await using var azurite = await AzuriteFixture.StartAsync();
+        var service = new QueueServiceClient(azurite.ConnectionString);
+        var q = new[] { service.GetQueueClient("first"), service.GetQueueClient("second"), service.GetQueueClient("third") };
+        foreach (var c in q) await c.CreateIfNotExistsAsync();
+        for (var i = 0; i < 40; i++)
+        {
+            await q[i % 3].SendMessageAsync($"{i % 3}-keep-{i}");
+            await q[i % 3].SendMessageAsync($"{i % 3}-expire-{i}", timeToLive: TimeSpan.FromSeconds(1));
+        }
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        for (var k = 0; k < 3; k++)
+        {
+            PeekedMessage[] peeked = (await q[k].PeekMessagesAsync(32)).Value;
+            Assert.All(peeked, m => Assert.StartsWith($"{k}-keep-", m.MessageText, StringComparison.Ordinal));
+            var received = new List<string>();
+            while (true)
+            {
+                QueueMessage[] batch = (await q[k].ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1))).Value;
+                if (batch.Length == 0) break;
+                received.AddRange(batch.Select(m => m.MessageText));
+                foreach (var m in batch) await q[k].DeleteMessageAsync(m.MessageId, m.PopReceipt);
+            }
+            var expected = Enumerable.Range(0, 40).Where(i => i % 3 == k).Select(i => $"{k}-keep-{i}").ToList();
+            Assert.Equal(expected, received);
+            Assert.Equal(expected.Take(peeked.Length), peeked.Select(m => m.MessageText));
+        }
     }
 }
