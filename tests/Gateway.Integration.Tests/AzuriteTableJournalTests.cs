@@ -147,6 +147,7 @@ public sealed class AzuriteTableJournalTests
                     await Task.Delay(20);
                 }
                 Assert.True(Directory.EnumerateFiles(journalDir, "snapshot.*.tmp").Any(), "a snapshot is being made (its worker is held)");
+                if (round == 0) AssertOnlyTheWorkerIsNiced(azurite);
                 await Task.Delay(300); // the last answers are flushed
                 if (round == 0)
                 {
@@ -173,6 +174,24 @@ public sealed class AzuriteTableJournalTests
         {
             try { Directory.Delete(location, recursive: true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>
+    /// The worker making a snapshot runs at nice 19 (it yields the cores to Azurite's thread and to the gateway); Azurite's
+    /// own thread keeps its priority. Read from each thread's /proc stat (field 19 is the nice value).
+    /// </summary>
+    private static void AssertOnlyTheWorkerIsNiced(AzuriteFixture azurite)
+    {
+        var pid = azurite.ProcessId ?? throw new InvalidOperationException("Azurite is not running");
+        int Nice(string task)
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/task/{task}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[16], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var tasks = Directory.EnumerateDirectories($"/proc/{pid}/task").Select(Path.GetFileName).ToList();
+        Assert.Equal(0, Nice(pid.ToString(System.Globalization.CultureInfo.InvariantCulture))); // the main thread
+        Assert.Contains(tasks, t => Nice(t!) == 19);
+        Assert.True(tasks.Count(t => Nice(t!) == 19) <= 2, "only the snapshot's worker (and none of Azurite's other threads) is niced");
     }
 
     private static int Snapshots(AzuriteFixture azurite) =>

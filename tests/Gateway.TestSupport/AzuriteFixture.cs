@@ -68,6 +68,10 @@ public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
         Dispose();
     }
 
+    /// <summary>Azurite's process id, or null before it started or after it stopped.</summary>
+    public int? ProcessId =>
+        _pidFile is not null && File.Exists(_pidFile) && int.TryParse(File.ReadAllText(_pidFile).Trim(), out var pid) && Directory.Exists($"/proc/{pid}") ? pid : null;
+
     /// <summary>What this Azurite has printed so far.</summary>
     public string ReadLog() => ReadLog(LogFile);
 
