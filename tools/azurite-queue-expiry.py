@@ -86,25 +86,18 @@ def unindexed(text: str, store) -> str:
 
 
 QUEUE_FIRST_MARK = "/* gateway: queue first */"
+def _query(time_field: str, first: str, second: str, mark: str = "") -> str:
+    return f"""        const query = {{{mark}
+            {first}: {first.replace('Name', '')},
+            {second}: {second.replace('Name', '')},
+            {time_field}: {{ $lte: queryTime }}
+        }};"""
+
+
+# (the query as Azurite has it, as it becomes, how many times it occurs): the same terms, the queue's first
 QUERIES = [
-    ("""        const query = {
-            accountName: account,
-            queueName: queue,
-            timeNextVisible: { $lte: queryTime }
-        };""", """        const query = { """ + QUEUE_FIRST_MARK + """
-            queueName: queue,
-            accountName: account,
-            timeNextVisible: { $lte: queryTime }
-        };""", 2),
-    ("""        const query = {
-            accountName: account,
-            queueName: queue,
-            expirationTime: { $lte: queryTime }
-        };""", """        const query = { """ + QUEUE_FIRST_MARK + """
-            queueName: queue,
-            accountName: account,
-            expirationTime: { $lte: queryTime }
-        };""", 1),
+    (_query(field, "accountName", "queueName"), _query(field, "queueName", "accountName", " " + QUEUE_FIRST_MARK), n)
+    for field, n in (("timeNextVisible", 2), ("expirationTime", 1))
 ]
 
 
