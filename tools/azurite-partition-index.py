@@ -252,7 +252,7 @@ def same_keys(text: str, store) -> str:
 
 HOLE_MARK = "/* gateway: removes leave a hole */"
 HOLE_HELPERS = KEY_ANCHOR + HOLE_MARK + """
-// Deletes without shifting (issue 21; docs/benchmarks.md, "Deletes leave a hole"). A Loki remove splices the document
+// Deletes without shifting (issue 21; docs/design.md, "A delete leaves a hole"). A Loki remove splices the document
 // out of the data array and then shifts every later position in each binary index: a loop over the whole collection
 // for every delete, and the gateway deletes its owed-work markers as each settlement completes. Here a delete of an
 // entity puts a hole in the document's place instead: an object holding only its keys (so the PartitionKey and RowKey
@@ -260,7 +260,7 @@ HOLE_HELPERS = KEY_ANCHOR + HOLE_MARK + """
 // skips holes: point lookups, index-narrowed queries, full scans, and the journal's snapshot and self-check. Once the
 // holes are at least 1,024 and an eighth of the collection, one pass removes them all and renumbers the indices: a
 // linear pass per n/8 deletes instead of per delete. The journal records the delete as before (an "R" of its $loki).
-// Collections with unique indices, dynamic views, transactions or freezing are removed from the Loki way.
+// Collections with unique indices, dynamic views, transactions or freezing are removed from the Loki way instead.
 function gatewayIsHole(d) { return d !== undefined && d !== null && d.$gatewayHole === true; }
 function gatewayRemove(coll, doc) {
     if (!coll.binaryIndices.PartitionKey || !coll.binaryIndices.RowKey || coll.uniqueNames.length !== 0
@@ -312,13 +312,13 @@ function gatewayCompact(coll) {
 // Every entity of the collection (a chain for Azurite's predicate), holes left out.
 function gatewayAll(coll) {
     const chain = coll.chain();
-    return coll.gatewayHoles ? chain.where((d) => d.$gatewayHole !== true) : chain;
+    return coll.gatewayHoles ? chain.where((d) => !gatewayIsHole(d)) : chain;
 }
 """
 HOLE_EDITS = [
     # point lookups skip holes
     ("""        if (d !== undefined && d.PartitionKey === partitionKey && d.RowKey === rowKey) return d;""",
-     """        if (d !== undefined && d.PartitionKey === partitionKey && d.RowKey === rowKey && d.$gatewayHole !== true) return d;"""),
+     """        if (d !== undefined && d.PartitionKey === partitionKey && d.RowKey === rowKey && !gatewayIsHole(d)) return d;"""),
     # index-narrowed queries skip holes; a query that is not narrowed scans every entity but the holes
     ("""    if (typeof filter !== "string" || filter.length > 4096) return coll.chain();
     const ranges = gatewayNarrow(coll, filter);
@@ -329,7 +329,7 @@ HOLE_EDITS = [
     ("""    if (ranges.length > 1) rows = Array.from(new Set(rows));
 """,
      """    if (ranges.length > 1) rows = Array.from(new Set(rows));
-    if (coll.gatewayHoles) rows = rows.filter((i) => coll.data[i].$gatewayHole !== true);
+    if (coll.gatewayHoles) rows = rows.filter((i) => !gatewayIsHole(coll.data[i]));
 """),
     ("""            ? tableEntityCollection.chain()
             : gatewayCandidates(tableEntityCollection, queryOptions.filter);""",

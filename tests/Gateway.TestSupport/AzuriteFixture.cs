@@ -59,7 +59,7 @@ public sealed class AzuriteFixture : IAsyncDisposable, IDisposable
 
     private async Task SignalAndWaitAsync(string signal)
     {
-        if (_pidFile is not null && File.Exists(_pidFile) && int.TryParse(File.ReadAllText(_pidFile).Trim(), out var pid))
+        if (ProcessId is { } pid)
         {
             Process.Start(new ProcessStartInfo("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })?.WaitForExit(5000);
             var deadline = DateTime.UtcNow.AddSeconds(30);
