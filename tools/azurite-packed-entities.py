@@ -22,6 +22,8 @@ refuses to touch a file whose code is not the expected one.
 import pathlib
 import sys
 
+import azurite_edit
+
 MARK = "/* gateway: packed entities */"
 HELPERS_ANCHOR = "function gatewayIsHole(d) {"
 HELPERS = MARK + """
@@ -115,22 +117,11 @@ EDITS = [
 
 def main() -> int:
     root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".tools/azurite")
-    store = root / "node_modules/azurite/dist/src/table/persistence/LokiTableMetadataStore.js"
-    text = store.read_text(encoding="utf-8")
-    if MARK in text:
-        return 0
-    missing = [old for old, _ in EDITS if text.count(old) != 1]
-    if missing:
-        print(f"azurite-packed-entities: {store} is not the expected code (Azurite 3.37 with the partition index and "
-              "journal edits); left as it is (entities stay objects)", file=sys.stderr)
-        for old in missing:
-            print(f"  not found once: {old.splitlines()[0].strip()}", file=sys.stderr)
-        return 1
-    for old, new in EDITS:
-        text = text.replace(old, new, 1)
-    store.write_text(text, encoding="utf-8")
-    print(f"azurite-packed-entities: stored entities keep their properties as one string ({store})", file=sys.stderr)
-    return 0
+    return azurite_edit.apply(root / "node_modules/azurite/dist/src/table/persistence/LokiTableMetadataStore.js", MARK, EDITS,
+                              "azurite-packed-entities",
+                              "is not the expected code (Azurite 3.37 with the partition index and journal edits); "
+                              "left as it is (entities stay objects)",
+                              "stored entities keep their properties as one string")
 
 
 if __name__ == "__main__":

@@ -223,13 +223,19 @@ class Journal {
         }
     }
 
+    /**
+     * A document read from the files as the store keeps it in memory: the table store's own form when it gives one
+     * (tools/azurite-packed-entities.py packs entities, also those of a store written before it), else as read.
+     */
+    revived(d) {
+        return typeof this.db.gatewayRevive === "function" ? this.db.gatewayRevive(d) : d;
+    }
+
     build(state) {
         for (const [name, docs] of state) {
             const opts = docs.gatewayOptions || {};
             const c = this.db.addCollection(name, { indices: opts.indices || [], unique: opts.unique || [] });
-            // The table store's own form of what it stores (tools/azurite-packed-entities.py), when it has one.
-            const revive = typeof this.db.gatewayRevive === "function" ? this.db.gatewayRevive : null;
-            const data = Array.from(docs.values(), (d) => (revive ? revive(d) : d)).sort((a, b) => a.$loki - b.$loki);
+            const data = Array.from(docs.values(), (d) => this.revived(d)).sort((a, b) => a.$loki - b.$loki);
             c.data = data;
             c.idIndex = data.map((d) => d.$loki);
             c.maxId = data.length ? data[data.length - 1].$loki : 0;
@@ -559,8 +565,6 @@ class Journal {
         for (const g of this.generations(JOURNAL)) if (g >= base) this.replayFile(path.join(this.dir, JOURNAL + g), state, true);
         const problems = [];
         let documents = 0;
-        // A document as the store keeps it in memory (a store written before tools/azurite-packed-entities.py: packed).
-        const revive = typeof this.db.gatewayRevive === "function" ? this.db.gatewayRevive : (d) => d;
         for (const c of this.db.collections) {
             const docs = state.get(c.name);
             if (!docs) { problems.push(`collection ${c.name} is not in the journal`); continue; }
@@ -569,7 +573,7 @@ class Journal {
             for (const d of live) {
                 documents++;
                 const kept = docs.get(d.$loki);
-                if (!kept || JSON.stringify(revive(kept)) !== JSON.stringify(d)) problems.push(`${c.name}: document ${d.$loki} differs`);
+                if (!kept || JSON.stringify(this.revived(kept)) !== JSON.stringify(d)) problems.push(`${c.name}: document ${d.$loki} differs`);
             }
         }
         for (const name of state.keys()) if (!this.db.getCollection(name)) problems.push(`collection ${name} is in the journal only`);

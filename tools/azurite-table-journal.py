@@ -16,6 +16,8 @@ import pathlib
 import shutil
 import sys
 
+import azurite_edit
+
 MARK = "/* gateway: table journal */"
 EDITS = [
     (
@@ -94,19 +96,9 @@ def main() -> int:
     target = persistence / "GatewayJournal.js"
     if not target.exists() or target.read_bytes() != source.read_bytes():
         shutil.copyfile(source, target)
-    text = store.read_text(encoding="utf-8")
-    if MARK in text:
-        return 0
-    missing = [old for old, _ in EDITS if text.count(old) != 1]
-    if missing:
-        print(f"azurite-table-journal: {store} is not the expected Azurite 3.37 code; left as it is "
-              "(the table store saves its whole database every 5 s)", file=sys.stderr)
-        return 1
-    for old, new in EDITS:
-        text = text.replace(old, new)
-    store.write_text(text, encoding="utf-8")
-    print(f"azurite-table-journal: the table store now keeps a journal ({store})", file=sys.stderr)
-    return 0
+    return azurite_edit.apply(store, MARK, EDITS, "azurite-table-journal",
+                              "is not the expected Azurite 3.37 code; left as it is (the table store saves its whole database every 5 s)",
+                              "the table store now keeps a journal")
 
 
 if __name__ == "__main__":
