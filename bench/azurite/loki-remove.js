@@ -8,7 +8,8 @@ const loki = require(path.join(root, "node_modules/lokijs"));
 const store = fs.readFileSync(path.join(root, "node_modules/azurite/dist/src/table/persistence/LokiTableMetadataStore.js"), "utf8");
 const start = store.indexOf("/* gateway: removes leave a hole */");
 if (start < 0) throw new Error("this Azurite has no hole-leaving delete (run tools/azurite-partition-index.py on it)");
-const end = store.indexOf("/* gateway:", start + 10);
+// The hole helpers, with what later edits put among them (packed entities, holes leaving the RowKey index).
+const end = store.indexOf("/* gateway: replace in place */");
 const { gatewayRemove, gatewayCompact } = new Function(store.slice(start, end) + "\nreturn { gatewayRemove, gatewayCompact };")();
 const sizes = process.argv.slice(3).map(Number).filter((n) => n > 0);
 const removes = 2000;

@@ -330,6 +330,30 @@ public sealed class AzuritePartitionIndexTests
         }
     }
 
+    /// <summary>
+    /// A deleted row leaves the RowKey index at once, so the sweep's owed-work range (one RowKey range per hospital, whose
+    /// markers are deleted as settlements complete) reads live rows, not every marker deleted since the last pass that
+    /// removes holes. tests/azurite/row-key-holes.js checks Loki's indices of the store's own code directly: no hole in
+    /// the RowKey index, every live row in it, ranges read through it equal to a walk, across that pass.
+    /// </summary>
+    [Fact]
+    public async Task A_deleted_row_leaves_the_RowKey_index_before_the_pass_that_removes_holes()
+    {
+        var bin = Environment.GetEnvironmentVariable("GATEWAY_AZURITE");
+        Assert.False(string.IsNullOrEmpty(bin), "GATEWAY_AZURITE names the Azurite ./gateway installs");
+        var modules = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(bin)!, ".."));
+        var info = new System.Diagnostics.ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "tests", "azurite", "row-key-holes.js"));
+        info.ArgumentList.Add(modules);
+        using var node = System.Diagnostics.Process.Start(info)!;
+        var output = node.StandardOutput.ReadToEndAsync();
+        var errors = node.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await node.WaitForExitAsync(timeout.Token);
+        Assert.True(node.ExitCode == 0, await errors + await output);
+        Assert.EndsWith("ok", (await output).TrimEnd(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_azurite_the_tests_run_has_the_partition_index()
     {
@@ -341,5 +365,6 @@ public sealed class AzuritePartitionIndexTests
         Assert.Contains("/* gateway: key index */", File.ReadAllText(store), StringComparison.Ordinal);
         Assert.Contains("/* gateway: replace in place */", File.ReadAllText(store), StringComparison.Ordinal);
         Assert.Contains("/* gateway: removes leave a hole */", File.ReadAllText(store), StringComparison.Ordinal);
+        Assert.Contains("/* gateway: a hole leaves the RowKey index */", File.ReadAllText(store), StringComparison.Ordinal);
     }
 }
