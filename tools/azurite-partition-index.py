@@ -366,7 +366,7 @@ UNINDEX_EDITS = [
 // hole keeps its place in the data array): a RowKey range then holds live rows only. The gateway deletes its
 // owed-work markers as settlements complete, so without this the sweep's owed-work range (one RowKey range per
 // hospital) held every marker deleted since the last pass, up to an eighth of the table, on every sweep
-// (docs/benchmarks.md, "The sweep and the holes"). The PartitionKey index keeps the hole (finding it there would mean
+// (docs/benchmarks.md, "The two-hour soak on the packed store"). The PartitionKey index keeps the hole (finding it there would mean
 // scanning the partition's equal keys); reads skip it, and the pass renumbers both. The last position of an index
 // stays (an empty index next to a non-empty data array is a state Loki's range search does not expect).
 function gatewayUnindexRowKey(coll, position, rowKey) {

@@ -1,16 +1,10 @@
 // Loki's remove against the gateway's hole-leaving delete (tools/azurite-partition-index.py), on a collection shaped
 // like Azurite's entity tables (binary indices on PartitionKey and RowKey; 64 partitions).
 // usage: node bench/azurite/loki-remove.js <azurite install, e.g. .tools/azurite> [rows...]
-const fs = require("fs");
 const path = require("path");
 const root = path.resolve(process.argv[2] || ".tools/azurite");
 const loki = require(path.join(root, "node_modules/lokijs"));
-const store = fs.readFileSync(path.join(root, "node_modules/azurite/dist/src/table/persistence/LokiTableMetadataStore.js"), "utf8");
-const start = store.indexOf("/* gateway: removes leave a hole */");
-if (start < 0) throw new Error("this Azurite has no hole-leaving delete (run tools/azurite-partition-index.py on it)");
-// The hole helpers, with what later edits put among them (packed entities, holes leaving the RowKey index).
-const end = store.indexOf("/* gateway: replace in place */");
-const { gatewayRemove, gatewayCompact } = new Function(store.slice(start, end) + "\nreturn { gatewayRemove, gatewayCompact };")();
+const { gatewayRemove, gatewayCompact } = require(path.join(__dirname, "../../tools/azurite-hole-helpers.js"))(path.join(root, "node_modules"));
 const sizes = process.argv.slice(3).map(Number).filter((n) => n > 0);
 const removes = 2000;
 function build(n) {

@@ -339,9 +339,7 @@ public sealed class AzuritePartitionIndexTests
     [Fact]
     public async Task A_deleted_row_leaves_the_RowKey_index_before_the_pass_that_removes_holes()
     {
-        var bin = Environment.GetEnvironmentVariable("GATEWAY_AZURITE");
-        Assert.False(string.IsNullOrEmpty(bin), "GATEWAY_AZURITE names the Azurite ./gateway installs");
-        var modules = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(bin)!, ".."));
+        var modules = AzuriteModules();
         var info = new System.Diagnostics.ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(RepoPaths.Root, "tests", "azurite", "row-key-holes.js"));
         info.ArgumentList.Add(modules);
@@ -354,13 +352,18 @@ public sealed class AzuritePartitionIndexTests
         Assert.EndsWith("ok", (await output).TrimEnd(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void The_azurite_the_tests_run_has_the_partition_index()
+    /// <summary>The node_modules of the Azurite the tests run (GATEWAY_AZURITE is its node_modules/.bin/azurite).</summary>
+    private static string AzuriteModules()
     {
         var bin = Environment.GetEnvironmentVariable("GATEWAY_AZURITE");
         Assert.False(string.IsNullOrEmpty(bin), "GATEWAY_AZURITE names the Azurite ./gateway installs");
-        var root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(bin)!, "..")); // node_modules
-        var store = Path.Combine(root, "azurite", "dist", "src", "table", "persistence", "LokiTableMetadataStore.js");
+        return Path.GetFullPath(Path.Combine(Path.GetDirectoryName(bin)!, ".."));
+    }
+
+    [Fact]
+    public void The_azurite_the_tests_run_has_the_partition_index()
+    {
+        var store = Path.Combine(AzuriteModules(), "azurite", "dist", "src", "table", "persistence", "LokiTableMetadataStore.js");
         Assert.Contains("/* gateway: partition index */", File.ReadAllText(store), StringComparison.Ordinal);
         Assert.Contains("/* gateway: key index */", File.ReadAllText(store), StringComparison.Ordinal);
         Assert.Contains("/* gateway: replace in place */", File.ReadAllText(store), StringComparison.Ordinal);

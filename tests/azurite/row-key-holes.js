@@ -3,15 +3,10 @@
 // Run by AzuritePartitionIndexTests on the Azurite the tests use: node row-key-holes.js <node_modules of that Azurite>.
 // Exits 1, naming the first broken property, when the RowKey index holds a hole, misses a live row, is out of order,
 // or when a range read through it differs from a walk of the live rows; before the pass, across it and after it.
-const fs = require("fs");
 const path = require("path");
 const modules = path.resolve(process.argv[2]);
 const loki = require(path.join(modules, "lokijs"));
-const store = fs.readFileSync(path.join(modules, "azurite/dist/src/table/persistence/LokiTableMetadataStore.js"), "utf8");
-const start = store.indexOf("/* gateway: removes leave a hole */");
-const end = store.indexOf("/* gateway: replace in place */");
-if (start < 0 || end < start) throw new Error("this Azurite has no hole-leaving delete");
-const { gatewayRemove, gatewayIsHole } = new Function(store.slice(start, end) + "\nreturn { gatewayRemove, gatewayIsHole };")();
+const { gatewayRemove, gatewayIsHole } = require(path.join(__dirname, "../../tools/azurite-hole-helpers.js"))(modules);
 
 const db = new loki("holes", { persistenceMethod: "memory" });
 const c = db.addCollection("t", { indices: ["PartitionKey", "RowKey"] });
